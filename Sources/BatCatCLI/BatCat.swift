@@ -1,0 +1,66 @@
+import ArgumentParser
+import BatCatCore
+import Foundation
+
+/// The `batcat` command: tabular machine learning from raw data to a production endpoint.
+public struct BatCat: AsyncParsableCommand {
+    /// The root command's configuration: name, version, subcommands and help.
+    public static let configuration = CommandConfiguration(
+        commandName: "batcat",
+        abstract: "Tabular machine learning from raw data to a production endpoint.",
+        discussion: """
+            Start a project, then look at its configuration:
+
+              batcat new churn-model
+              cd churn-model
+              batcat config show
+
+            Every command takes -v (debug logs), -q (warnings only), --log-file PATH and
+            --log-format json. Data goes to standard output; logs, progress and errors go to
+            standard error. Exit status: 0 success, 1 failure, 64 bad usage.
+            """,
+        version: BatCatVersion.current,
+        subcommands: [New.self, ConfigCommand.self]
+    )
+
+    /// Creates the root command.
+    public init() {}
+
+    /// Runs the command line of this process and exits with its status.
+    public static func main() async {
+        let status = await run(arguments: Array(CommandLine.arguments.dropFirst()))
+        Foundation.exit(status)
+    }
+
+    /// Runs one command line and returns its exit status; errors are printed to standard error.
+    public static func run(arguments: [String]) async -> Int32 {
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+            return 0
+        } catch let error as any ReportableError {
+            Console.error(error)
+            return 1
+        } catch {
+            let status = exitCode(for: error)
+            let text = fullMessage(for: error)
+            if status == .success {
+                Console.out(text.hasSuffix("\n") ? text : text + "\n")
+            } else {
+                Console.err(renderParserMessage(text))
+            }
+            return status.rawValue
+        }
+    }
+
+    /// ArgumentParser writes `Error: …`; BatCat's own errors are `error: …`. One style for both.
+    static func renderParserMessage(_ text: String) -> String {
+        var text = text
+        if text.hasPrefix("Error: ") { text = "error: " + text.dropFirst("Error: ".count) }
+        return text.hasSuffix("\n") ? text : text + "\n"
+    }
+}

@@ -1,0 +1,36 @@
+import BatCatCore
+import Foundation
+
+/// Writes to standard output (data) and standard error (everything else).
+enum Console {
+    private static let standardOutput = FileSink(descriptor: 1)
+    private static let standardError = FileSink(descriptor: 2)
+
+    /// Writes data to standard output.
+    static func out(_ text: String) { standardOutput.write(text) }
+
+    /// Writes a message to standard error.
+    static func err(_ text: String) { standardError.write(text) }
+
+    /// Writes an error and its hints to standard error.
+    static func error(_ error: any ReportableError) {
+        var text = "error: \(error.message)\n"
+        for hint in error.hints { text += "hint: \(hint)\n" }
+        err(text)
+    }
+
+    /// Whether standard input is a terminal.
+    static var inputIsTerminal: Bool { isatty(0) == 1 }
+
+    /// Seconds as BatCat prints durations: `0.41 s`.
+    static func seconds(since start: ContinuousClock.Instant) -> String {
+        let elapsed = ContinuousClock.now - start
+        let value = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return String(format: "%.2f s", value)
+    }
+}
+
+/// `1 file`, `2 files`.
+func plural(_ count: Int, _ noun: String) -> String {
+    count == 1 ? "1 \(noun)" : "\(count) \(noun)s"
+}

@@ -1,0 +1,79 @@
+/// An error that a person can act on: what failed, on which object, and how to fix it.
+///
+/// Every BatCat module's error type conforms, so the command line renders them all the same way:
+/// `error: <message>` followed by one `hint: <hint>` line per hint.
+public protocol ReportableError: Error, CustomStringConvertible {
+    /// One or two sentences saying what failed and on which object.
+    var message: String { get }
+    /// Suggestions that tell the reader what to do next.
+    var hints: [String] { get }
+}
+
+extension ReportableError {
+    /// The message followed by its hints, one per line.
+    public var description: String {
+        ([message] + hints.map { "hint: \($0)" }).joined(separator: "\n")
+    }
+}
+
+/// The error thrown by `BatCatCore`: configuration files, configuration values and logging.
+///
+/// ## Topics
+/// - ``Code``
+/// - ``message``
+/// - ``hints``
+/// - ``cause``
+public struct CoreError: ReportableError, Sendable {
+    /// What kind of failure this is, for programs that branch on it.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Value: String, Sendable {
+            case configFileUnreadable
+            case configSyntax
+            case configStructure
+            case configMissingKey
+            case configWrongType
+            case configOverlayMissing
+            case configBadOverride
+            case logFileUnwritable
+        }
+
+        private let value: Value
+
+        /// A configuration file exists but could not be read.
+        public static let configFileUnreadable = Code(value: .configFileUnreadable)
+        /// A configuration file is not valid JSON or YAML.
+        public static let configSyntax = Code(value: .configSyntax)
+        /// A configuration file is valid but holds a shape BatCat does not accept (for example a mixed array).
+        public static let configStructure = Code(value: .configStructure)
+        /// A required configuration key has no value in any source.
+        public static let configMissingKey = Code(value: .configMissingKey)
+        /// A configuration value cannot be read as the type the program needs.
+        public static let configWrongType = Code(value: .configWrongType)
+        /// `BATCAT_ENV` names an environment whose overlay file does not exist.
+        public static let configOverlayMissing = Code(value: .configOverlayMissing)
+        /// A `--set key=value` override is malformed.
+        public static let configBadOverride = Code(value: .configBadOverride)
+        /// The log file cannot be opened for appending.
+        public static let logFileUnwritable = Code(value: .logFileUnwritable)
+
+        /// The code's name, such as `configSyntax`.
+        public var description: String { value.rawValue }
+    }
+
+    /// What kind of failure this is.
+    public let code: Code
+    /// What failed, on which object.
+    public let message: String
+    /// What to do about it.
+    public let hints: [String]
+    /// The underlying error, when there is one. Never holds credentials.
+    public let cause: (any Error & Sendable)?
+
+    /// Creates an error.
+    public init(_ code: Code, _ message: String, hints: [String] = [], cause: (any Error & Sendable)? = nil) {
+        self.code = code
+        self.message = message
+        self.hints = hints
+        self.cause = cause
+    }
+}

@@ -1,0 +1,5 @@
+import ArgumentParser
+import BatCatCLI
+
+@main
+extension BatCat {}

@@ -1,0 +1,41 @@
+import Foundation
+import Testing
+
+@Suite("batcat --help and --version")
+struct HelpTests {
+    @Test("--version prints the version on stdout")
+    func version() throws {
+        let work = try WorkFolder()
+        #expect(try Transcript.run(["--version"], in: work.url) == Transcript(stdout: "0.1.0\n", stderr: "", status: 0))
+    }
+
+    @Test("--help teaches the commands with examples, on stdout")
+    func rootHelp() throws {
+        let work = try WorkFolder()
+        let transcript = try Transcript.run(["--help"], in: work.url)
+        #expect(transcript.status == 0)
+        #expect(transcript.stderr == "")
+        #expect(transcript.stdout.hasPrefix("OVERVIEW: Tabular machine learning from raw data to a production endpoint.\n"))
+        for line in ["  batcat new churn-model", "  new ", "  config "] {
+            #expect(transcript.stdout.contains(line), "missing \(line)")
+        }
+    }
+
+    @Test("Every subcommand's help has examples", arguments: [["new", "--help"], ["config", "show", "--help"]])
+    func subcommandHelp(arguments: [String]) throws {
+        let work = try WorkFolder()
+        let transcript = try Transcript.run(arguments, in: work.url)
+        #expect(transcript.status == 0)
+        #expect(transcript.stdout.contains("Examples:"))
+        #expect(transcript.stdout.contains("batcat \(arguments.dropLast().joined(separator: " "))"))
+    }
+
+    @Test("An unknown flag is a usage error with status 64")
+    func unknownFlag() throws {
+        let work = try WorkFolder()
+        let transcript = try Transcript.run(["new", "demo", "--frobnicate"], in: work.url)
+        #expect(transcript.status == 64)
+        #expect(transcript.stderr.hasPrefix("error: Unknown option '--frobnicate'"))
+        #expect(transcript.stdout == "")
+    }
+}
