@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "batcat", targets: ["batcat"]),
+        .library(name: "BatCatData", targets: ["BatCatData"]),
         .library(name: "BatCatCore", targets: ["BatCatCore"]),
         .library(name: "BatCatDeploy", targets: ["BatCatDeploy"]),
     ],
@@ -24,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
+        .target(name: "BatCatData", swiftSettings: swiftSettings),
         .target(
             name: "BatCatCore",
             dependencies: [
@@ -57,6 +59,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "BatCatDataTests", dependencies: ["BatCatData"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BatCatCoreTests",
             dependencies: [

@@ -1,0 +1,510 @@
+import Dispatch
+
+/// The bytes read so far and not yet parsed.
+struct ByteWindow {
+    var stream: any ByteStream
+    var buffer: [UInt8]
+    var filled = 0
+    var consumed = 0
+    var atEnd = false
+    var totalBytes = 0
+
+    init(stream: any ByteStream, size: Int) {
+        self.stream = stream
+        buffer = [UInt8](repeating: 0, count: max(size, 64))
+    }
+
+    var name: String { stream.name }
+
+    /// Moves the unparsed bytes to the front and reads until the buffer is full or the stream ends.
+    /// A buffer holding only one unfinished record doubles, so a record of any length fits.
+    mutating func refill() throws(DataError) {
+        guard !atEnd else { return }
+        if consumed > 0 {
+            let remaining = filled - consumed
+            buffer.withUnsafeMutableBytes { raw in
+                raw.baseAddress!.copyMemory(from: raw.baseAddress! + consumed, byteCount: remaining)
+            }
+            filled = remaining
+            consumed = 0
+        } else if filled == buffer.count {
+            buffer += [UInt8](repeating: 0, count: buffer.count)
+        }
+        var local = buffer
+        buffer = []
+        defer { buffer = local }
+        while filled < local.count {
+            var failure: DataError?
+            let start = filled
+            let count = local.withUnsafeMutableBytes { raw -> Int in
+                do throws(DataError) {
+                    return try stream.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[start...]))
+                } catch {
+                    failure = error
+                    return 0
+                }
+            }
+            if let failure { throw failure }
+            if count == 0 {
+                atEnd = true
+                break
+            }
+            filled += count
+            totalBytes += count
+        }
+    }
+}
+
+/// What parsing one stretch of bytes produced.
+struct SegmentResult {
+    enum Failure {
+        case malformed(recordStart: Int, line: Int, offset: Int, reason: String)
+        case fieldCount(recordStart: Int, line: Int, found: Int)
+        case value(recordStart: Int, line: Int, offset: Int, column: Int, failure: AppendFailure)
+    }
+
+    var builders: [ColumnBuilder]
+    var lineEnds = 0
+    var consumed: Int
+    var rows = 0
+    var skippedLines: [Int] = []
+    var skippedCount = 0
+    var failure: Failure?
+}
+
+/// Parses records into typed columns; shared by the threads of a parallel parse.
+struct SegmentParser: @unchecked Sendable {
+    let tokenizer: CSVTokenizer
+    let matcher: MissingMatcher
+    let expectedFields: Int
+    let fieldIndexes: [Int]
+    let types: [ColumnType]
+    let policy: BadLinePolicy
+
+    func parse(_ base: UnsafePointer<UInt8>, from: Int, to: Int, atEnd: Bool, estimatedRows: Int) -> SegmentResult {
+        var result = SegmentResult(builders: types.map { ColumnBuilder(type: $0, capacity: estimatedRows) }, consumed: from)
+        var spans = FieldSpans()
+        var position = from
+        records: while position < to {
+            switch tokenizer.record(base, from: position, to: to, atEnd: atEnd, into: &spans) {
+            case .incomplete:
+                break records
+            case .malformed(let offset, let reason):
+                result.failure = .malformed(recordStart: position, line: result.lineEnds, offset: offset, reason: reason)
+                break records
+            case .record(let next, let lineEnds):
+                if spans.count == 1 && spans.starts[0] == spans.ends[0] && !spans.quoted[0] {
+                    // A blank line: not a row.
+                } else if spans.count != expectedFields {
+                    if policy == .skip {
+                        if result.skippedLines.count < 20 { result.skippedLines.append(result.lineEnds) }
+                        result.skippedCount += 1
+                    } else {
+                        result.failure = .fieldCount(recordStart: position, line: result.lineEnds, found: spans.count)
+                        break records
+                    }
+                } else {
+                    for column in 0..<fieldIndexes.count {
+                        let field = fieldIndexes[column]
+                        do {
+                            try result.builders[column].append(
+                                base + spans.starts[field], base + spans.ends[field], escaped: spans.escaped[field],
+                                quoted: spans.quoted[field],
+                                matcher: matcher)
+                        } catch {
+                            result.failure = .value(
+                                recordStart: position, line: result.lineEnds, offset: spans.starts[field], column: column, failure: error)
+                            break records
+                        }
+                    }
+                    result.rows += 1
+                }
+                result.lineEnds += lineEnds
+                position = next
+            }
+        }
+        result.consumed = position
+        return result
+    }
+}
+
+/// Hands out a CSV stream's rows as frames of a fixed size. See ``CSVReader/chunks(stream:rows:)``.
+///
+/// Integer columns that meet a decimal value are widened to double from then on, so a later chunk
+/// may have `double` where an earlier one had `int`; ``schema`` is updated when that happens.
+public final class CSVChunkReader {
+    /// The columns' names and types as read so far.
+    public private(set) var schema: Schema
+    /// Rows skipped so far, rows and bytes read.
+    public private(set) var report = CSVReport()
+
+    private var window: ByteWindow
+    private let options: CSVOptions
+    private let chunkRows: Int
+    private var parser: SegmentParser
+    private var linesBefore: Int
+    private var builders: [ColumnBuilder]
+    private var pending: [DataFrame] = []
+    private var pendingRows = 0
+    private var done = false
+
+    init(stream: some ByteStream, options: CSVOptions, rows: Int) throws(DataError) {
+        guard rows > 0 else { throw DataError(.invalidArgument, "the chunk size must be at least 1 row, not \(rows)") }
+        let setup = try CSVSetup(stream: stream, options: options)
+        window = setup.window
+        self.options = options
+        chunkRows = rows
+        linesBefore = setup.linesBefore
+        schema = setup.schema
+        parser = SegmentParser(
+            tokenizer: CSVTokenizer(delimiter: options.delimiter), matcher: MissingMatcher(options.missingMarkers),
+            expectedFields: setup.fieldCount, fieldIndexes: setup.fieldIndexes, types: setup.schema.fields.map(\.type),
+            policy: options.onBadLines)
+        builders = parser.types.map { ColumnBuilder(type: $0) }
+        done = setup.fieldCount == 0
+    }
+
+    /// The next frame of rows, or `nil` after the last one.
+    public func next() throws(DataError) -> DataFrame? {
+        if chunkRows == Int.max {
+            guard !done else { return nil }
+            while try parseBlock() {}
+            done = true
+            report.bytes = window.totalBytes
+            return takeBuilders()
+        }
+        while pendingRows < chunkRows {
+            guard try parseBlock() else { break }
+            let frame = takeBuilders()
+            if frame.rowCount > 0 {
+                pending.append(frame)
+                pendingRows += frame.rowCount
+            }
+        }
+        report.bytes = window.totalBytes
+        guard pendingRows > 0 else { return nil }
+        let all = pending.count == 1 ? pending[0] : try DataFrame.concatenating(pending)
+        let chunk = all.rowCount > chunkRows ? all.slice(0..<chunkRows) : all
+        let rest = all.rowCount > chunkRows ? all.slice(chunkRows..<all.rowCount) : nil
+        pending = rest.map { [$0] } ?? []
+        pendingRows = rest?.rowCount ?? 0
+        return chunk
+    }
+
+    /// Reads every remaining chunk and calls `body` with each.
+    public func forEach(_ body: (DataFrame) throws -> Void) throws {
+        while let chunk = try next() { try body(chunk) }
+    }
+
+    private func takeBuilders() -> DataFrame {
+        var columns: [Column] = []
+        for index in builders.indices {
+            columns.append(builders[index].finish(name: schema.fields[index].name))
+        }
+        schema = Schema(columns.map { Field($0.name, $0.type) })
+        return DataFrame(uncheckedColumns: columns, rowCount: columns.first?.count ?? 0)
+    }
+
+    /// Parses what the buffer holds after one refill; `false` when the stream is exhausted.
+    private func parseBlock() throws(DataError) -> Bool {
+        if done { return false }
+        try window.refill()
+        if window.consumed >= window.filled && window.atEnd {
+            done = true
+            return false
+        }
+        let from = window.consumed
+        let to = window.filled
+        let atEnd = window.atEnd
+        let threads = options.threads
+        let results: [SegmentResult] = window.buffer.withUnsafeBufferPointer { buffer in
+            let base = buffer.baseAddress!
+            let bounds = CSVChunkReader.parallelBounds(base, from: from, to: to, atEnd: atEnd, threads: threads)
+            let estimate = max(16, (to - from) / max(1, bounds.count) / 64)
+            guard bounds.count > 1 else {
+                return [parser.parse(base, from: from, to: to, atEnd: atEnd, estimatedRows: estimate)]
+            }
+            nonisolated(unsafe) var slots = [SegmentResult?](repeating: nil, count: bounds.count)
+            nonisolated(unsafe) let sharedBase = base
+            let parser = self.parser
+            slots.withUnsafeMutableBufferPointer { out in
+                nonisolated(unsafe) let out = out
+                DispatchQueue.concurrentPerform(iterations: bounds.count) { index in
+                    let (start, end) = bounds[index]
+                    // Each segment ends just after a line feed and holds no quotes, so its records are whole.
+                    out[index] = parser.parse(sharedBase, from: start, to: end, atEnd: true, estimatedRows: estimate)
+                }
+            }
+            return slots.map { $0! }
+        }
+        var lines = linesBefore
+        for result in results {
+            if let failure = result.failure { throw error(for: failure, linesBefore: lines) }
+            for index in builders.indices { builders[index].append(contentsOf: result.builders[index]) }
+            for line in result.skippedLines where report.skippedLines.count < 20 { report.skippedLines.append(lines + line + 1) }
+            report.skippedRows += result.skippedCount
+            report.rows += result.rows
+            lines += result.lineEnds
+        }
+        linesBefore = lines
+        window.consumed = results.last!.consumed
+        return true
+    }
+
+    /// Splits `[from, to)` at line feeds into up to `threads` stretches when it holds no quote and is large
+    /// enough to be worth it; otherwise one stretch.
+    static func parallelBounds(_ base: UnsafePointer<UInt8>, from: Int, to: Int, atEnd: Bool, threads: Int) -> [(Int, Int)] {
+        let length = to - from
+        guard threads > 1, length >= 1 << 20 else { return [(from, to)] }
+        var p = base + from
+        let end = base + to
+        while p < end {
+            if p.pointee == UInt8(ascii: "\"") { return [(from, to)] }
+            p += 1
+        }
+        var lastEnd = to
+        if !atEnd {
+            var index = to - 1
+            while index >= from && base[index] != 0x0A { index -= 1 }
+            guard index >= from else { return [(from, to)] }
+            lastEnd = index + 1
+        }
+        var bounds: [(Int, Int)] = []
+        var start = from
+        for part in 1..<threads {
+            var cut = from + (lastEnd - from) * part / threads
+            while cut < lastEnd && base[cut - 1] != 0x0A { cut += 1 }
+            if cut > start && cut < lastEnd {
+                bounds.append((start, cut))
+                start = cut
+            }
+        }
+        bounds.append((start, lastEnd))
+        return bounds
+    }
+
+    private func error(for failure: SegmentResult.Failure, linesBefore: Int) -> DataError {
+        let name = window.name
+        return window.buffer.withUnsafeBufferPointer { buffer -> DataError in
+            func location(recordStart: Int, line: Int, offset: Int) -> (line: Int, column: Int) {
+                var absolute = linesBefore + line + 1
+                var lineStart = recordStart
+                var index = recordStart
+                while index < offset {
+                    if buffer[index] == 0x0A {
+                        absolute += 1
+                        lineStart = index + 1
+                    }
+                    index += 1
+                }
+                return (absolute, offset - lineStart + 1)
+            }
+            switch failure {
+            case .malformed(let recordStart, let line, let offset, let reason):
+                let at = location(recordStart: recordStart, line: line, offset: offset)
+                return DataError(
+                    .malformedRow, "\(name):\(at.line):\(at.column): \(reason)",
+                    hints: ["quote fields that hold the delimiter, quotes or line breaks, and double the quotes inside them (\"\")"])
+            case .fieldCount(let recordStart, let line, let found):
+                let at = location(recordStart: recordStart, line: line, offset: recordStart)
+                return DataError(
+                    .fieldCount, "\(name):\(at.line): expected \(parser.expectedFields) fields, found \(found)",
+                    hints: ["fix the row, or leave such rows out with --on-bad-lines skip (CSVOptions.onBadLines = .skip)"])
+            case .value(let recordStart, let line, let offset, let column, let failure):
+                let at = location(recordStart: recordStart, line: line, offset: offset)
+                let field = schema.fields[column]
+                let expected: String
+                switch failure {
+                case .notANumber: expected = "is not a number"
+                case .notAnInteger: expected = "is not an integer"
+                case .notABoolean: expected = "is not true or false"
+                case .notADate: expected = "is not an ISO-8601 date"
+                case .invalidUTF8:
+                    return DataError(
+                        .invalidText, "\(name):\(at.line):\(at.column): the value in column '\(field.name)' is not valid UTF-8 text",
+                        hints: ["convert the file to UTF-8, for example with: iconv -f latin1 -t utf-8"])
+                }
+                return DataError(
+                    .typeMismatch,
+                    "\(name):\(at.line):\(at.column): the value in column '\(field.name)' \(expected), but the column was read as \(field.type)",
+                    hints: [
+                        "declare the column's type (for example string) instead of inferring it from the first \(options.inferenceRows) rows",
+                        "or add the value's spelling to the missing-value markers if it means 'missing'",
+                    ])
+            }
+        }
+    }
+}
+
+/// Reads the header and a sample, and decides the columns and their types.
+struct CSVSetup {
+    var window: ByteWindow
+    var linesBefore = 0
+    var schema = Schema([])
+    var fieldCount = 0
+    var fieldIndexes: [Int] = []
+
+    init(stream: some ByteStream, options: CSVOptions) throws(DataError) {
+        window = ByteWindow(stream: stream, size: options.blockSize)
+        try window.refill()
+        if window.filled >= 3 && window.buffer[0] == 0xEF && window.buffer[1] == 0xBB && window.buffer[2] == 0xBF {
+            window.consumed = 3
+        }
+        let tokenizer = CSVTokenizer(delimiter: options.delimiter)
+        let matcher = MissingMatcher(options.missingMarkers)
+        var spans = FieldSpans()
+        // Skip leading blank lines, then read the first record.
+        var firstNext = 0
+        var firstLineEnds = 0
+        while true {
+            if window.consumed >= window.filled && window.atEnd {
+                if options.hasHeader {
+                    throw DataError(
+                        .emptyInput, "\(window.name) is empty: it has no header row", hints: ["check that the file was written completely"])
+                }
+                return
+            }
+            let outcome = window.buffer.withUnsafeBufferPointer {
+                tokenizer.record($0.baseAddress!, from: window.consumed, to: window.filled, atEnd: window.atEnd, into: &spans)
+            }
+            switch outcome {
+            case .incomplete:
+                try window.refill()
+                continue
+            case .malformed(let offset, let reason):
+                throw DataError(.malformedRow, "\(window.name):\(linesBefore + 1):\(offset - window.consumed + 1): \(reason)")
+            case .record(let next, let lineEnds):
+                if spans.count == 1 && spans.starts[0] == spans.ends[0] && !spans.quoted[0] {
+                    window.consumed = next
+                    linesBefore += lineEnds
+                    continue
+                }
+                firstNext = next
+                firstLineEnds = lineEnds
+            }
+            break
+        }
+        fieldCount = spans.count
+        var names: [String]
+        if options.hasHeader {
+            names = []
+            for index in 0..<spans.count {
+                let bytes = Array(window.buffer[spans.starts[index]..<spans.ends[index]])
+                guard var name = String(validating: bytes, as: UTF8.self) else {
+                    throw DataError(
+                        .invalidText, "\(window.name):\(linesBefore + 1): the header's field \(index + 1) is not valid UTF-8 text")
+                }
+                if spans.escaped[index] { name = name.split(separator: "\"\"", omittingEmptySubsequences: false).joined(separator: "\"") }
+                name = String(name.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+                names.append(name.isEmpty ? "column_\(index + 1)" : name)
+            }
+            window.consumed = firstNext
+            linesBefore += firstLineEnds
+        } else {
+            names = (1...spans.count).map { "column_\($0)" }
+        }
+        names = CSVSetup.uniqued(names)
+        if let wanted = options.columns {
+            fieldIndexes = []
+            for name in wanted {
+                guard let index = names.firstIndex(of: name) else { throw DataError.unknownColumn(name, in: names) }
+                fieldIndexes.append(index)
+            }
+        } else {
+            fieldIndexes = Array(0..<fieldCount)
+        }
+        for name in options.types.keys.sorted() where !names.contains(name) {
+            throw DataError.unknownColumn(name, in: names)
+        }
+        // Make sure the sample holds at least one whole record, however long.
+        while !window.atEnd {
+            let outcome = window.buffer.withUnsafeBufferPointer {
+                tokenizer.record($0.baseAddress!, from: window.consumed, to: window.filled, atEnd: false, into: &spans)
+            }
+            guard case .incomplete = outcome else { break }
+            try window.refill()
+        }
+        let guesses = sampleTypes(tokenizer: tokenizer, matcher: matcher, options: options)
+        schema = Schema(
+            fieldIndexes.map { index in
+                Field(names[index], options.types[names[index]] ?? guesses[index].type(parseDates: options.parseDates))
+            })
+    }
+
+    /// Renames repeated names `x`, `x.1`, `x.2`, … so every column can be addressed.
+    static func uniqued(_ names: [String]) -> [String] {
+        var seen: [String: Int] = [:]
+        var taken = Set(names)
+        return names.map { name in
+            guard let count = seen[name] else {
+                seen[name] = 0
+                return name
+            }
+            var next = count + 1
+            while taken.contains("\(name).\(next)") { next += 1 }
+            seen[name] = next
+            taken.insert("\(name).\(next)")
+            return "\(name).\(next)"
+        }
+    }
+
+    private func sampleTypes(tokenizer: CSVTokenizer, matcher: MissingMatcher, options: CSVOptions) -> [TypeGuess] {
+        var guesses = [TypeGuess](repeating: TypeGuess(), count: fieldCount)
+        var spans = FieldSpans()
+        var position = window.consumed
+        var rows = 0
+        window.buffer.withUnsafeBufferPointer { buffer in
+            let base = buffer.baseAddress!
+            while rows < options.inferenceRows && position < window.filled {
+                guard
+                    case .record(let next, _) = tokenizer.record(base, from: position, to: window.filled, atEnd: window.atEnd, into: &spans)
+                else { break }
+                position = next
+                guard spans.count == fieldCount else { continue }
+                for index in fieldIndexes {
+                    let start = base + spans.starts[index]
+                    let end = base + spans.ends[index]
+                    if matcher.matches(start, end) {
+                        if spans.quoted[index] { guesses[index].sawQuotedMarker = true }
+                        continue
+                    }
+                    guesses[index].observe(start, end)
+                }
+                rows += 1
+            }
+        }
+        return guesses
+    }
+}
+
+/// What the sampled values of one column could all be read as.
+struct TypeGuess {
+    var sawValue = false
+    /// A quoted field spelled like a missing marker: missing in a number column, text in a text column.
+    var sawQuotedMarker = false
+    var canBool = true
+    var canInt = true
+    var canDouble = true
+    var canDate = true
+
+    mutating func observe(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) {
+        sawValue = true
+        var s = start
+        var e = end
+        while s < e && (s.pointee == 0x20 || s.pointee == 0x09) { s += 1 }
+        while e > s && (e[-1] == 0x20 || e[-1] == 0x09) { e -= 1 }
+        if canBool && ColumnBuilder.bool(s, e) == nil { canBool = false }
+        if canInt && NumberParsing.int(s, e) == nil { canInt = false }
+        if canDouble && !canInt && NumberParsing.double(s, e) == nil { canDouble = false }
+        if canDate && ISODate.parse(s, e) == nil { canDate = false }
+    }
+
+    func type(parseDates: Bool) -> ColumnType {
+        guard sawValue else { return sawQuotedMarker ? .string : .double }
+        if canBool { return .bool }
+        if canInt { return .int }
+        if canDouble { return .double }
+        if parseDates && canDate { return .date }
+        return .string
+    }
+}

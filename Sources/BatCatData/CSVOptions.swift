@@ -1,0 +1,64 @@
+/// What to do with a row whose field count differs from the header's.
+public enum BadLinePolicy: String, Sendable, CaseIterable {
+    /// Stop with an error naming the file and line (the default).
+    case error
+    /// Leave the row out, count it in the report, and go on.
+    case skip
+}
+
+/// How a CSV file is read.
+///
+/// ## Topics
+/// - ``hasHeader``
+/// - ``delimiter``
+/// - ``missingMarkers``
+/// - ``types``
+/// - ``columns``
+/// - ``onBadLines``
+public struct CSVOptions: Sendable {
+    /// Whether the first row holds the column names. Without a header, columns are named `column_1`, `column_2`, ….
+    public var hasHeader: Bool = true
+    /// The byte between fields: `,` by default, `;`, `\t` or `|` are common.
+    public var delimiter: UInt8 = UInt8(ascii: ",")
+    /// Field texts that mean "missing": the empty field, `NA`, `NaN`, `null` and `?` by default.
+    public var missingMarkers: [String] = ["", "NA", "NaN", "null", "?"]
+    /// Column types given by name; these columns skip inference.
+    public var types: [String: ColumnType] = [:]
+    /// Read only these columns, in this order. `nil` reads them all.
+    public var columns: [String]?
+    /// What to do with rows of the wrong length.
+    public var onBadLines: BadLinePolicy = .error
+    /// How many rows type inference looks at.
+    public var inferenceRows: Int = 1000
+    /// Whether text columns that hold ISO-8601 dates are read as dates.
+    public var parseDates: Bool = false
+    /// How many threads parse in parallel.
+    public var threads: Int = max(1, systemCoreCount())
+    /// How many bytes are read and parsed at a time; memory use is a small multiple of this.
+    public var blockSize: Int = 4 << 20
+
+    /// Default options: a header, commas, the usual missing markers, inferred types.
+    public init() {}
+
+    /// Sets the delimiter from a character, which must be a single ASCII character other than `"`, CR or LF.
+    public mutating func setDelimiter(_ character: Character) throws(DataError) {
+        guard let ascii = character.asciiValue, ascii != UInt8(ascii: "\""), ascii != 0x0A, ascii != 0x0D else {
+            throw DataError(
+                .invalidArgument, "the delimiter '\(character)' is not allowed",
+                hints: ["use a single ASCII character other than a quote or a line break, such as ',', ';', '|' or a tab"])
+        }
+        delimiter = ascii
+    }
+}
+
+/// What a read found besides the data: rows skipped and where.
+public struct CSVReport: Sendable, Equatable {
+    /// How many rows were left out under ``BadLinePolicy/skip``.
+    public var skippedRows: Int = 0
+    /// Line numbers of the first skipped rows (at most 20).
+    public var skippedLines: [Int] = []
+    /// How many data rows were read.
+    public var rows: Int = 0
+    /// How many bytes were read.
+    public var bytes: Int = 0
+}

@@ -1,0 +1,333 @@
+/// One value of any column type, or a missing value; used for rows, keys and display.
+public enum Cell: Hashable, Sendable, CustomStringConvertible {
+    /// A missing value.
+    case missing
+    /// A floating-point value.
+    case double(Double)
+    /// An integer value.
+    case int(Int)
+    /// A boolean value.
+    case bool(Bool)
+    /// A text value.
+    case string(String)
+    /// An instant, in seconds since 1970-01-01T00:00:00Z.
+    case date(Double)
+
+    /// The value as written to CSV: shortest round-trip numbers, ISO-8601 dates, empty when missing.
+    public var description: String {
+        switch self {
+        case .missing: ""
+        case .double(let value): NumberFormatting.shortest(value)
+        case .int(let value): String(value)
+        case .bool(let value): value ? "true" : "false"
+        case .string(let value): value
+        case .date(let value): ISODate.format(value)
+        }
+    }
+
+    /// The value as a number, when it is one (`int`, `double`, `bool` as 0/1, `date` as seconds).
+    public var number: Double? {
+        switch self {
+        case .double(let value): value
+        case .int(let value): Double(value)
+        case .bool(let value): value ? 1 : 0
+        case .date(let value): value
+        case .missing, .string: nil
+        }
+    }
+
+    /// Orders cells of one type; a missing value comes after everything else.
+    static func ascending(_ a: Cell, _ b: Cell) -> Bool {
+        switch (a, b) {
+        case (.missing, _): false
+        case (_, .missing): true
+        case (.string(let x), .string(let y)): x < y
+        case (.bool(let x), .bool(let y)): !x && y
+        case (.int(let x), .int(let y)): x < y
+        default: (a.number ?? 0) < (b.number ?? 0)
+        }
+    }
+}
+
+/// Text values, stored plainly or as a dictionary of distinct values and a code per row.
+///
+/// ``init(_:)`` chooses dictionary encoding when at most half the rows hold distinct values.
+public struct StringValues: Sendable, Equatable {
+    enum Storage: Sendable {
+        case plain([String])
+        case dictionary(codes: [Int32], values: [String])
+    }
+
+    var storage: Storage
+
+    /// Stores `values`, dictionary-encoded when that saves space.
+    public init(_ values: [String]) {
+        storage = .plain(values)
+        encodeIfItPays()
+    }
+
+    init(codes: [Int32], values: [String]) {
+        storage = .dictionary(codes: codes, values: values)
+    }
+
+    /// The number of values.
+    public var count: Int {
+        switch storage {
+        case .plain(let values): values.count
+        case .dictionary(let codes, _): codes.count
+        }
+    }
+
+    /// Whether the values are stored as dictionary codes.
+    public var isDictionaryEncoded: Bool {
+        if case .dictionary = storage { return true }
+        return false
+    }
+
+    /// The value at `index`.
+    public subscript(index: Int) -> String {
+        switch storage {
+        case .plain(let values): values[index]
+        case .dictionary(let codes, let values): values[Int(codes[index])]
+        }
+    }
+
+    /// All values, decoded.
+    public var array: [String] {
+        switch storage {
+        case .plain(let values): values
+        case .dictionary(let codes, let values): codes.map { values[Int($0)] }
+        }
+    }
+
+    mutating func encodeIfItPays() {
+        guard case .plain(let values) = storage, values.count >= 16 else { return }
+        var lookup: [String: Int32] = [:]
+        var distinct: [String] = []
+        var codes: [Int32] = []
+        codes.reserveCapacity(values.count)
+        let limit = values.count / 2
+        for value in values {
+            if let code = lookup[value] {
+                codes.append(code)
+            } else {
+                if distinct.count >= limit { return }
+                let code = Int32(distinct.count)
+                lookup[value] = code
+                distinct.append(value)
+                codes.append(code)
+            }
+        }
+        storage = .dictionary(codes: codes, values: distinct)
+    }
+
+    func gathering(_ indices: [Int]) -> StringValues {
+        switch storage {
+        case .plain(let values): StringValues(indices.map { values[$0] })
+        case .dictionary(let codes, let values): StringValues(codes: indices.map { codes[$0] }, values: values)
+        }
+    }
+
+    /// Equal when the decoded values are equal, whatever the storage.
+    public static func == (lhs: StringValues, rhs: StringValues) -> Bool {
+        lhs.count == rhs.count && (0..<lhs.count).allSatisfy { lhs[$0] == rhs[$0] }
+    }
+}
+
+/// The values of a column, one array per type.
+public enum ColumnValues: Sendable, Equatable {
+    /// Floating-point values.
+    case double([Double])
+    /// Integer values.
+    case int([Int])
+    /// Boolean values.
+    case bool([Bool])
+    /// Text values.
+    case string(StringValues)
+    /// Instants, in seconds since 1970-01-01T00:00:00Z.
+    case date([Double])
+}
+
+/// A named, typed column with a missing-value mask.
+///
+/// Values at missing positions hold a placeholder (0, `false`, `""`) and are never read as data.
+///
+/// ## Topics
+/// - ``init(_:doubles:missing:)``
+/// - ``init(_:ints:missing:)``
+/// - ``init(_:strings:missing:)``
+/// - ``init(_:bools:missing:)``
+/// - ``init(_:dates:missing:)``
+/// - ``cell(_:)``
+/// - ``doubles``
+public struct Column: Sendable, Equatable {
+    /// The column's name.
+    public var name: String
+    /// The values.
+    public var values: ColumnValues
+    /// `true` where a value is missing; `nil` when none is.
+    public var missing: [Bool]?
+
+    /// Creates a column from its parts; `missing` must be `nil` or as long as the values.
+    public init(_ name: String, values: ColumnValues, missing: [Bool]? = nil) {
+        self.name = name
+        self.values = values
+        self.missing = missing.flatMap { $0.contains(true) ? $0 : nil }
+        precondition(self.missing == nil || self.missing!.count == count, "missing mask length differs from the values")
+    }
+
+    /// A column of doubles; `nil` entries are missing.
+    public init(_ name: String, doubles: [Double?]) {
+        self.init(name, values: .double(doubles.map { $0 ?? 0 }), missing: doubles.map { $0 == nil })
+    }
+
+    /// A column of doubles with an optional mask.
+    public init(_ name: String, doubles: [Double], missing: [Bool]? = nil) {
+        self.init(name, values: .double(doubles), missing: missing)
+    }
+
+    /// A column of integers; `nil` entries are missing.
+    public init(_ name: String, ints: [Int?]) {
+        self.init(name, values: .int(ints.map { $0 ?? 0 }), missing: ints.map { $0 == nil })
+    }
+
+    /// A column of integers with an optional mask.
+    public init(_ name: String, ints: [Int], missing: [Bool]? = nil) {
+        self.init(name, values: .int(ints), missing: missing)
+    }
+
+    /// A column of text; `nil` entries are missing.
+    public init(_ name: String, strings: [String?]) {
+        self.init(name, values: .string(StringValues(strings.map { $0 ?? "" })), missing: strings.map { $0 == nil })
+    }
+
+    /// A column of text with an optional mask.
+    public init(_ name: String, strings: [String], missing: [Bool]? = nil) {
+        self.init(name, values: .string(StringValues(strings)), missing: missing)
+    }
+
+    /// A column of booleans; `nil` entries are missing.
+    public init(_ name: String, bools: [Bool?]) {
+        self.init(name, values: .bool(bools.map { $0 ?? false }), missing: bools.map { $0 == nil })
+    }
+
+    /// A column of instants (seconds since 1970); `nil` entries are missing.
+    public init(_ name: String, dates: [Double?]) {
+        self.init(name, values: .date(dates.map { $0 ?? 0 }), missing: dates.map { $0 == nil })
+    }
+
+    /// The number of rows.
+    public var count: Int {
+        switch values {
+        case .double(let v): v.count
+        case .int(let v): v.count
+        case .bool(let v): v.count
+        case .string(let v): v.count
+        case .date(let v): v.count
+        }
+    }
+
+    /// The values' type.
+    public var type: ColumnType {
+        switch values {
+        case .double: .double
+        case .int: .int
+        case .bool: .bool
+        case .string: .string
+        case .date: .date
+        }
+    }
+
+    /// The column's field in a schema.
+    public var field: Field { Field(name, type, nullable: missing != nil) }
+
+    /// Whether the value at `index` is missing.
+    @inline(__always)
+    public func isMissing(_ index: Int) -> Bool { missing?[index] ?? false }
+
+    /// How many values are missing.
+    public var missingCount: Int { missing?.reduce(0) { $0 + ($1 ? 1 : 0) } ?? 0 }
+
+    /// The value at `index`.
+    public func cell(_ index: Int) -> Cell {
+        if isMissing(index) { return .missing }
+        switch values {
+        case .double(let v): return .double(v[index])
+        case .int(let v): return .int(v[index])
+        case .bool(let v): return .bool(v[index])
+        case .string(let v): return .string(v[index])
+        case .date(let v): return .date(v[index])
+        }
+    }
+
+    /// The values as doubles (integers and booleans converted), with NaN where missing; `nil` for text.
+    public var doubles: [Double]? {
+        var out: [Double]
+        switch values {
+        case .double(let v): out = v
+        case .int(let v): out = v.map(Double.init)
+        case .bool(let v): out = v.map { $0 ? 1 : 0 }
+        case .date(let v): out = v
+        case .string: return nil
+        }
+        if let missing {
+            for index in out.indices where missing[index] { out[index] = .nan }
+        }
+        return out
+    }
+
+    /// The column with only the rows at `indices`, in that order.
+    public func gathering(_ indices: [Int]) -> Column {
+        let mask = missing.map { m in indices.map { m[$0] } }
+        switch values {
+        case .double(let v): return Column(name, values: .double(indices.map { v[$0] }), missing: mask)
+        case .int(let v): return Column(name, values: .int(indices.map { v[$0] }), missing: mask)
+        case .bool(let v): return Column(name, values: .bool(indices.map { v[$0] }), missing: mask)
+        case .string(let v): return Column(name, values: .string(v.gathering(indices)), missing: mask)
+        case .date(let v): return Column(name, values: .date(indices.map { v[$0] }), missing: mask)
+        }
+    }
+
+    /// The column with the rows at `indices`; a `nil` index gives a missing value (for outer joins).
+    public func gathering(_ indices: [Int?]) -> Column {
+        let mask = indices.map { $0 == nil || isMissing($0!) }
+        let present = indices.map { $0 ?? 0 }
+        if count == 0 {
+            return Column(name, values: Column.empty(type, count: indices.count), missing: indices.isEmpty ? nil : mask)
+        }
+        var result = gathering(present)
+        result.missing = mask.contains(true) ? mask : nil
+        return result
+    }
+
+    /// A column of `type` with `count` placeholder values.
+    static func empty(_ type: ColumnType, count: Int) -> ColumnValues {
+        switch type {
+        case .double: .double(Array(repeating: 0, count: count))
+        case .int: .int(Array(repeating: 0, count: count))
+        case .bool: .bool(Array(repeating: false, count: count))
+        case .string: .string(StringValues(Array(repeating: "", count: count)))
+        case .date: .date(Array(repeating: 0, count: count))
+        }
+    }
+
+    /// This column followed by `other`'s rows; integers widen to doubles when the other column has doubles.
+    public func appending(_ other: Column) throws(DataError) -> Column {
+        let mask: [Bool]? =
+            (missing == nil && other.missing == nil)
+            ? nil : (missing ?? Array(repeating: false, count: count)) + (other.missing ?? Array(repeating: false, count: other.count))
+        switch (values, other.values) {
+        case (.double(let a), .double(let b)): return Column(name, values: .double(a + b), missing: mask)
+        case (.int(let a), .int(let b)): return Column(name, values: .int(a + b), missing: mask)
+        case (.int(let a), .double(let b)): return Column(name, values: .double(a.map(Double.init) + b), missing: mask)
+        case (.double(let a), .int(let b)): return Column(name, values: .double(a + b.map(Double.init)), missing: mask)
+        case (.bool(let a), .bool(let b)): return Column(name, values: .bool(a + b), missing: mask)
+        case (.string(let a), .string(let b)): return Column(name, values: .string(StringValues(a.array + b.array)), missing: mask)
+        case (.date(let a), .date(let b)): return Column(name, values: .date(a + b), missing: mask)
+        default:
+            throw DataError(
+                .typeMismatch, "cannot append column '\(name)' of type \(other.type) to one of type \(type)",
+                hints: ["convert one of the columns first so both have the same type"])
+        }
+    }
+}

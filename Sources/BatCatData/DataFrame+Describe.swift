@@ -1,0 +1,174 @@
+import Dispatch
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Summary statistics of a frame's columns, as `batcat describe` prints them.
+///
+/// Numbers and dates get count, missing, mean, std, min, 25 %, 50 %, 75 % and max; text and
+/// booleans get count, missing, unique and top (the most frequent value, ties broken by order).
+public struct FrameDescription: Sendable, Equatable, Codable {
+    /// One column's statistics; the fields that do not apply to its type are `nil`.
+    public struct ColumnSummary: Sendable, Equatable, Codable {
+        /// The column's name.
+        public var name: String
+        /// The column's type.
+        public var type: ColumnType
+        /// Non-missing values.
+        public var count: Int
+        /// Missing values.
+        public var missing: Int
+        /// Mean of the values.
+        public var mean: Double?
+        /// Sample standard deviation (n − 1).
+        public var std: Double?
+        /// Smallest value.
+        public var min: Double?
+        /// First quartile (linear interpolation).
+        public var q25: Double?
+        /// Median.
+        public var q50: Double?
+        /// Third quartile.
+        public var q75: Double?
+        /// Largest value.
+        public var max: Double?
+        /// Distinct non-missing values (text and booleans).
+        public var unique: Int?
+        /// The most frequent value (text and booleans).
+        public var top: String?
+        /// How often ``top`` occurs.
+        public var topCount: Int?
+    }
+
+    /// The number of rows described.
+    public var rows: Int
+    /// One summary per column, in column order.
+    public var columns: [ColumnSummary]
+
+    /// A text table, one line per column.
+    public func table() -> String {
+        let headers = ["column", "type", "count", "missing", "mean", "std", "min", "25%", "50%", "75%", "max", "unique", "top"]
+        var lines: [[String]] = [headers]
+        for summary in columns {
+            func number(_ value: Double?) -> String {
+                guard let value else { return "" }
+                return summary.type == .date ? ISODate.format(value) : NumberFormatting.significant(value, digits: 6)
+            }
+            lines.append([
+                summary.name, summary.type.rawValue, String(summary.count), String(summary.missing),
+                number(summary.mean), summary.type == .date ? "" : number(summary.std),
+                number(summary.min), number(summary.q25), number(summary.q50), number(summary.q75), number(summary.max),
+                summary.unique.map(String.init) ?? "", summary.top ?? "",
+            ])
+        }
+        return TextTable.render(lines, rightAligned: Set(2..<12))
+    }
+}
+
+extension DataFrame {
+    /// Summary statistics of every column (or of `names`), computed in parallel across columns.
+    public func describe(_ names: [String]? = nil) throws(DataError) -> FrameDescription {
+        let picked = try selecting(names ?? columnNames)
+        let count = picked.columns.count
+        nonisolated(unsafe) var summaries = [FrameDescription.ColumnSummary?](repeating: nil, count: count)
+        let columns = picked.columns
+        summaries.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let out = out
+            DispatchQueue.concurrentPerform(iterations: count) { index in
+                out[index] = DataFrame.summary(of: columns[index])
+            }
+        }
+        return FrameDescription(rows: rowCount, columns: summaries.map { $0! })
+    }
+
+    static func summary(of column: Column) -> FrameDescription.ColumnSummary {
+        let missing = column.missingCount
+        var summary = FrameDescription.ColumnSummary(name: column.name, type: column.type, count: column.count - missing, missing: missing)
+        switch column.type {
+        case .double, .int, .date:
+            var values: [Double]
+            if missing == 0, case .double(let v) = column.values {
+                values = v
+            } else if missing == 0, case .date(let v) = column.values {
+                values = v
+            } else {
+                values = []
+                values.reserveCapacity(summary.count)
+                let all = column.doubles ?? []
+                for index in all.indices where !column.isMissing(index) { values.append(all[index]) }
+            }
+            guard !values.isEmpty else { return summary }
+            var low = Double.infinity
+            var high = -Double.infinity
+            for value in values {
+                low = Swift.min(low, value)
+                high = Swift.max(high, value)
+            }
+            summary.mean = Statistics.mean(values)
+            summary.std = Statistics.standardDeviation(values)
+            summary.min = low
+            summary.max = high
+            let q = Statistics.quantiles(&values, [0.25, 0.5, 0.75])
+            summary.q25 = q[0]
+            summary.q50 = q[1]
+            summary.q75 = q[2]
+        case .string, .bool:
+            var counts: [String: Int] = [:]
+            for index in 0..<column.count where !column.isMissing(index) { counts[column.cell(index).description, default: 0] += 1 }
+            summary.unique = counts.count
+            if let best = counts.max(by: { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }) {
+                summary.top = best.key
+                summary.topCount = best.value
+            }
+        }
+        return summary
+    }
+}
+
+extension NumberFormatting {
+    /// `value` rounded to `digits` significant digits, in the shortest form: 152.133, 0.000123457, 1.5e+20.
+    public static func significant(_ value: Double, digits: Int) -> String {
+        guard value.isFinite, value != 0 else { return shortest(value) }
+        let magnitude = Int(floor(log10(Swift.abs(value))))
+        let scale = digits - 1 - magnitude
+        let rounded: Double
+        if scale >= 0 && scale <= 300 {
+            let factor = pow(10.0, Double(scale))
+            rounded = (value * factor).rounded() / factor
+        } else if scale < 0 && scale >= -300 {
+            let factor = pow(10.0, Double(-scale))
+            rounded = (value / factor).rounded() * factor
+        } else {
+            rounded = value
+        }
+        return shortest(rounded)
+    }
+}
+
+/// Aligned plain-text tables for terminal output.
+public enum TextTable {
+    /// Renders rows (the first is the header) with two spaces between columns.
+    public static func render(_ rows: [[String]], rightAligned: Set<Int> = []) -> String {
+        guard let width = rows.map(\.count).max() else { return "" }
+        var widths = [Int](repeating: 0, count: width)
+        for row in rows {
+            for (index, cell) in row.enumerated() { widths[index] = Swift.max(widths[index], cell.count) }
+        }
+        var out = ""
+        for row in rows {
+            var line = ""
+            for index in 0..<width {
+                let cell = index < row.count ? row[index] : ""
+                let pad = String(repeating: " ", count: widths[index] - cell.count)
+                if index > 0 { line += "  " }
+                line += rightAligned.contains(index) ? pad + cell : cell + pad
+            }
+            while line.hasSuffix(" ") { line.removeLast() }
+            out += line + "\n"
+        }
+        return out
+    }
+}

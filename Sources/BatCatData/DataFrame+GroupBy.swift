@@ -1,0 +1,216 @@
+/// A statistic computed over a column within each group.
+public enum Aggregation: Sendable, Hashable {
+    /// Non-missing values.
+    case count
+    /// Sum of the values.
+    case sum
+    /// Arithmetic mean.
+    case mean
+    /// Smallest value.
+    case min
+    /// Largest value.
+    case max
+    /// Sample standard deviation (n − 1 in the denominator), as pandas computes it.
+    case std
+    /// A quantile with linear interpolation between the closest ranks (numpy's default), `q` in 0...1.
+    case quantile(Double)
+
+    /// The suffix of the result column's name: `bmi_mean`, `bmi_q0.5`.
+    public var name: String {
+        switch self {
+        case .count: "count"
+        case .sum: "sum"
+        case .mean: "mean"
+        case .min: "min"
+        case .max: "max"
+        case .std: "std"
+        case .quantile(let q): "q\(NumberFormatting.shortest(q))"
+        }
+    }
+}
+
+/// Rows grouped by the values of key columns. Made by ``DataFrame/grouped(by:)``.
+///
+/// Groups are listed in ascending order of their keys; rows whose key is missing form one group,
+/// listed last (as SQL's `GROUP BY` treats NULL).
+public struct GroupedFrame: Sendable {
+    /// The frame being grouped.
+    public let frame: DataFrame
+    /// The key columns' names.
+    public let keys: [String]
+    /// Row indices of each group, in group order.
+    public let groups: [[Int]]
+
+    /// The number of rows in each group, as a column `count` beside the keys.
+    public func counts() throws(DataError) -> DataFrame {
+        var result = keyColumns()
+        result.append(Column("count", ints: groups.map(\.count)))
+        return try DataFrame(columns: result)
+    }
+
+    /// The key columns followed by one column per (column, aggregation), named `column_aggregation`.
+    /// Missing values are left out of every statistic; a group with no values gets a missing result.
+    public func aggregate(_ requests: [(column: String, aggregation: Aggregation)]) throws(DataError) -> DataFrame {
+        var result = keyColumns()
+        for (name, aggregation) in requests {
+            let column = try frame.column(name)
+            guard let values = column.doubles else {
+                if aggregation == .count {
+                    result.append(Column("\(name)_count", ints: groups.map { $0.filter { !column.isMissing($0) }.count }))
+                    continue
+                }
+                throw DataError(
+                    .nonNumeric, "cannot compute \(aggregation.name) of column '\(name)': it holds text",
+                    hints: ["use count for text columns, or convert the column to numbers"])
+            }
+            if case .quantile(let q) = aggregation, !(0...1).contains(q) {
+                throw DataError(
+                    .invalidArgument, "quantile \(q) is outside 0...1", hints: ["use for example .quantile(0.5) for the median"])
+            }
+            var out: [Double?] = []
+            for rows in groups {
+                let present = rows.compactMap { column.isMissing($0) ? nil : values[$0] }
+                out.append(Statistics.aggregate(present, aggregation))
+            }
+            if aggregation == .count {
+                result.append(Column("\(name)_count", ints: out.map { $0.map { Int($0) } }))
+            } else {
+                result.append(Column("\(name)_\(aggregation.name)", doubles: out))
+            }
+        }
+        return try DataFrame(columns: result)
+    }
+
+    private func keyColumns() -> [Column] {
+        let firsts = groups.map { $0[0] }
+        return keys.compactMap { frame[$0]?.gathering(firsts) }
+    }
+}
+
+extension DataFrame {
+    /// Groups rows by equal values of the `keys` columns.
+    public func grouped(by keys: [String]) throws(DataError) -> GroupedFrame {
+        guard !keys.isEmpty else { throw DataError(.invalidArgument, "group-by needs at least one key column") }
+        var keyColumns: [Column] = []
+        for key in keys { keyColumns.append(try column(key)) }
+        var index: [[Cell]: Int] = [:]
+        var groups: [[Int]] = []
+        var groupKeys: [[Cell]] = []
+        for row in 0..<rowCount {
+            let key = keyColumns.map { $0.cell(row) }
+            if let group = index[key] {
+                groups[group].append(row)
+            } else {
+                index[key] = groups.count
+                groups.append([row])
+                groupKeys.append(key)
+            }
+        }
+        let order = groupKeys.indices.sorted { a, b in
+            for (x, y) in zip(groupKeys[a], groupKeys[b]) where x != y {
+                return Cell.ascending(x, y)
+            }
+            return false
+        }
+        return GroupedFrame(frame: self, keys: keys, groups: order.map { groups[$0] })
+    }
+}
+
+/// Numerically careful statistics over plain arrays.
+public enum Statistics {
+    /// One aggregation of `values` (already without missing ones); `nil` when it is undefined.
+    public static func aggregate(_ values: [Double], _ aggregation: Aggregation) -> Double? {
+        switch aggregation {
+        case .count: return Double(values.count)
+        case .sum: return values.reduce(0, +)
+        case .mean: return values.isEmpty ? nil : mean(values)
+        case .min: return values.min()
+        case .max: return values.max()
+        case .std: return standardDeviation(values)
+        case .quantile(let q):
+            var copy = values
+            return quantiles(&copy, [q]).first ?? nil
+        }
+    }
+
+    /// The mean, by pairwise summation so long columns keep their precision.
+    public static func mean(_ values: [Double]) -> Double {
+        values.withUnsafeBufferPointer { pairwiseSum($0) } / Double(values.count)
+    }
+
+    static func pairwiseSum(_ values: UnsafeBufferPointer<Double>) -> Double {
+        if values.count <= 256 {
+            var sum = 0.0
+            for value in values { sum += value }
+            return sum
+        }
+        let half = values.count / 2
+        return pairwiseSum(UnsafeBufferPointer(rebasing: values[..<half])) + pairwiseSum(UnsafeBufferPointer(rebasing: values[half...]))
+    }
+
+    /// The sample standard deviation (n − 1), by two passes; `nil` for fewer than two values.
+    public static func standardDeviation(_ values: [Double]) -> Double? {
+        guard values.count > 1 else { return nil }
+        let m = mean(values)
+        var squares = 0.0
+        var compensation = 0.0
+        for value in values {
+            let d = value - m
+            squares += d * d
+            compensation += d
+        }
+        let n = Double(values.count)
+        return ((squares - compensation * compensation / n) / (n - 1)).squareRoot()
+    }
+
+    /// Quantiles `qs` of `values` with linear interpolation (numpy's default); reorders `values`.
+    /// Uses selection, not a full sort: O(n) per quantile.
+    public static func quantiles(_ values: inout [Double], _ qs: [Double]) -> [Double?] {
+        guard !values.isEmpty else { return qs.map { _ in nil } }
+        return values.withUnsafeMutableBufferPointer { buffer in
+            qs.map { q in
+                let position = q * Double(buffer.count - 1)
+                let lowerIndex = Int(position.rounded(.down))
+                let fraction = position - Double(lowerIndex)
+                let lower = select(buffer, lowerIndex)
+                guard fraction > 0, lowerIndex + 1 < buffer.count else { return lower }
+                var upper = Double.infinity
+                for index in (lowerIndex + 1)..<buffer.count where buffer[index] < upper { upper = buffer[index] }
+                return lower + (upper - lower) * fraction
+            }
+        }
+    }
+
+    /// Moves the `k`-th smallest value to index `k`, smaller ones before it and larger after (quickselect).
+    static func select(_ values: UnsafeMutableBufferPointer<Double>, _ k: Int) -> Double {
+        var low = 0
+        var high = values.count - 1
+        while high > low {
+            let middle = low + (high - low) / 2
+            // Median of three as the pivot.
+            if values[middle] < values[low] { values.swapAt(middle, low) }
+            if values[high] < values[low] { values.swapAt(high, low) }
+            if values[high] < values[middle] { values.swapAt(high, middle) }
+            let pivot = values[middle]
+            var i = low
+            var j = high
+            while i <= j {
+                while values[i] < pivot { i += 1 }
+                while values[j] > pivot { j -= 1 }
+                if i <= j {
+                    values.swapAt(i, j)
+                    i += 1
+                    j -= 1
+                }
+            }
+            if k <= j {
+                high = j
+            } else if k >= i {
+                low = i
+            } else {
+                break
+            }
+        }
+        return values[k]
+    }
+}

@@ -1,0 +1,143 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writes numbers the way BatCat's CSV writer does.
+public enum NumberFormatting {
+    /// The shortest text that reads back as exactly `value` (Swift's own algorithm).
+    @inline(__always)
+    public static func shortest(_ value: Double) -> String {
+        value.description
+    }
+}
+
+/// Parses numbers from raw bytes without making strings.
+///
+/// Hand-written because the standard library's `Double(_:)` needs a `String` and goes through
+/// `strtod` (about 100 ns a field); the CSV reader parses tens of millions of fields. The fast path is
+/// Clinger's: a decimal significand of at most 2^53 with a power of ten up to 22 converts exactly with
+/// one multiplication or division, so results are correctly rounded. Everything else falls back to `strtod`.
+public enum NumberParsing {
+    private static let powersOfTen: [Double] = (0...22).map { exponent in
+        var value = 1.0
+        for _ in 0..<exponent { value *= 10 }
+        return value
+    }
+
+    /// Parses an integer in `[start, end)`: optional sign and decimal digits; `nil` otherwise or on overflow.
+    @inline(__always)
+    public static func int(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> Int? {
+        var p = start
+        guard p < end else { return nil }
+        var negative = false
+        if p.pointee == UInt8(ascii: "-") || p.pointee == UInt8(ascii: "+") {
+            negative = p.pointee == UInt8(ascii: "-")
+            p += 1
+            guard p < end else { return nil }
+        }
+        var value = 0
+        while p < end {
+            let digit = Int(p.pointee) &- 48
+            guard digit >= 0 && digit <= 9 else { return nil }
+            let (times10, o1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = negative ? times10.subtractingReportingOverflow(digit) : times10.addingReportingOverflow(digit)
+            if o1 || o2 { return nil }
+            value = sum
+            p += 1
+        }
+        return value
+    }
+
+    /// Parses a decimal floating-point number in `[start, end)`, including `inf` and `nan` spellings;
+    /// `nil` when the bytes are not a number.
+    @inline(__always)
+    public static func double(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> Double? {
+        var p = start
+        guard p < end else { return nil }
+        var negative = false
+        if p.pointee == UInt8(ascii: "-") || p.pointee == UInt8(ascii: "+") {
+            negative = p.pointee == UInt8(ascii: "-")
+            p += 1
+        }
+        var significand: UInt64 = 0
+        var digits = 0
+        var exponent = 0
+        var sawDigit = false
+        while p < end {
+            let digit = UInt64(p.pointee) &- 48
+            guard digit <= 9 else { break }
+            sawDigit = true
+            if digits < 19 {
+                significand = significand &* 10 &+ digit
+                if significand != 0 { digits += 1 }
+            } else {
+                exponent += 1
+            }
+            p += 1
+        }
+        if p < end && p.pointee == UInt8(ascii: ".") {
+            p += 1
+            while p < end {
+                let digit = UInt64(p.pointee) &- 48
+                guard digit <= 9 else { break }
+                sawDigit = true
+                if digits < 19 {
+                    significand = significand &* 10 &+ digit
+                    if significand != 0 { digits += 1 }
+                    exponent -= 1
+                }
+                p += 1
+            }
+        }
+        guard sawDigit else { return slow(start, end) }
+        if p < end && (p.pointee == UInt8(ascii: "e") || p.pointee == UInt8(ascii: "E")) {
+            p += 1
+            var exponentNegative = false
+            if p < end && (p.pointee == UInt8(ascii: "-") || p.pointee == UInt8(ascii: "+")) {
+                exponentNegative = p.pointee == UInt8(ascii: "-")
+                p += 1
+            }
+            var value = 0
+            var sawExponentDigit = false
+            while p < end {
+                let digit = Int(p.pointee) &- 48
+                guard digit >= 0 && digit <= 9 else { return nil }
+                sawExponentDigit = true
+                if value < 100_000 { value = value * 10 + digit }
+                p += 1
+            }
+            guard sawExponentDigit else { return nil }
+            exponent += exponentNegative ? -value : value
+        }
+        guard p == end else { return nil }
+        if digits > 19 || significand > (1 << 53) || exponent < -22 || exponent > 22 {
+            return slow(start, end)
+        }
+        var value = Double(significand)
+        if exponent < 0 { value /= powersOfTen[-exponent] } else if exponent > 0 { value *= powersOfTen[exponent] }
+        return negative ? -value : value
+    }
+
+    /// `strtod` on a NUL-terminated copy, requiring the whole field to be consumed.
+    private static func slow(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> Double? {
+        let length = end - start
+        guard length > 0, length < 400 else { return nil }
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: length + 1) { buffer -> Double? in
+            for index in 0..<length {
+                let byte = start[index]
+                // strtod accepts hex floats and leading spaces; CSV numbers are decimal and trimmed.
+                if byte == UInt8(ascii: "x") || byte == UInt8(ascii: "X") || byte == 0x20 || byte == 0x09 { return nil }
+                buffer[index] = CChar(bitPattern: byte)
+            }
+            buffer[length] = 0
+            var parsedEnd: UnsafeMutablePointer<CChar>?
+            let value = strtod(buffer.baseAddress!, &parsedEnd)
+            guard let parsedEnd, parsedEnd - buffer.baseAddress! == length else { return nil }
+            return value
+        }
+    }
+}

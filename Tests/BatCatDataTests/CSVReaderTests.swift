@@ -1,0 +1,225 @@
+import BatCatData
+import Testing
+
+private func read(_ text: String, _ configure: (inout CSVOptions) -> Void = { _ in }) throws -> DataFrame {
+    var options = CSVOptions()
+    configure(&options)
+    return try CSVReader(options: options).read(text: text, name: "t.csv")
+}
+
+private func cells(_ frame: DataFrame, _ name: String) -> [Cell] {
+    guard let column = frame[name] else { return [] }
+    return (0..<column.count).map { column.cell($0) }
+}
+
+@Suite("CSV reading")
+struct CSVReaderTests {
+    @Test("Types are inferred from the values: int, double, bool, string; all-missing is double")
+    func inference() throws {
+        let frame = try read("i,d,b,s,m\n1,1.5,true,x,\n2,2,false,y,NA\n")
+        #expect(frame.schema.fields.map(\.type) == [.int, .double, .bool, .string, .double])
+        #expect(cells(frame, "i") == [.int(1), .int(2)])
+        #expect(cells(frame, "d") == [.double(1.5), .double(2)])
+        #expect(cells(frame, "b") == [.bool(true), .bool(false)])
+        #expect(cells(frame, "s") == [.string("x"), .string("y")])
+        #expect(cells(frame, "m") == [.missing, .missing])
+    }
+
+    @Test("Quoted fields may hold delimiters, doubled quotes and line breaks")
+    func quoting() throws {
+        let frame = try read("name,note\n\"Smith, J\",\"said \"\"hi\"\"\"\n\"multi\nline\",\"\"\n")
+        #expect(cells(frame, "name") == [.string("Smith, J"), .string("multi\nline")])
+        #expect(cells(frame, "note") == [.string("said \"hi\""), .string("")])
+    }
+
+    @Test("A byte-order mark, CRLF and lone CR line endings are all read")
+    func lineEndings() throws {
+        let frame = try read("\u{FEFF}a,b\r\n1,2\r3,4\n5,6")
+        #expect(frame.columnNames == ["a", "b"])
+        #expect(cells(frame, "a") == [.int(1), .int(3), .int(5)])
+        #expect(cells(frame, "b") == [.int(2), .int(4), .int(6)])
+    }
+
+    @Test("The default missing markers are the empty field, NA, NaN, null and ?")
+    func missingMarkers() throws {
+        let frame = try read("x\n1\n\nNA\nNaN\nnull\n?\n2\n")
+        // The empty line is a blank line, not a row.
+        #expect(cells(frame, "x") == [.int(1), .missing, .missing, .missing, .missing, .int(2)])
+    }
+
+    @Test("Missing markers are configurable")
+    func customMarkers() throws {
+        let frame = try read("x\n1\n-999\n") { $0.missingMarkers = ["-999"] }
+        #expect(cells(frame, "x") == [.int(1), .missing])
+    }
+
+    @Test("Quoted text is never a missing marker, so written text reads back exactly")
+    func quotedTextIsNotMissing() throws {
+        let frame = try read("s,n\n\"NA\",\"\"\n\"\",1\nNA,2\n")
+        #expect(cells(frame, "s") == [.string("NA"), .string(""), .missing])
+        #expect(cells(frame, "n") == [.missing, .int(1), .int(2)])
+    }
+
+    @Test("Another delimiter and no header")
+    func delimiterNoHeader() throws {
+        let frame = try read("1;a\n2;b\n") {
+            $0.hasHeader = false
+            try? $0.setDelimiter(";")
+        }
+        #expect(frame.columnNames == ["column_1", "column_2"])
+        #expect(cells(frame, "column_2") == [.string("a"), .string("b")])
+    }
+
+    @Test("An explicit type overrides inference")
+    func explicitType() throws {
+        let frame = try read("zip,n\n01234,1\n") { $0.types = ["zip": .string, "n": .double] }
+        #expect(cells(frame, "zip") == [.string("01234")])
+        #expect(cells(frame, "n") == [.double(1)])
+    }
+
+    @Test("Only the chosen columns are read, in the order chosen")
+    func chosenColumns() throws {
+        let frame = try read("a,b,c\n1,2,3\n") { $0.columns = ["c", "a"] }
+        #expect(frame.columnNames == ["c", "a"])
+        #expect(cells(frame, "c") == [.int(3)])
+    }
+
+    @Test("An unknown chosen column names the columns there are")
+    func unknownColumn() {
+        let error = #expect(throws: DataError.self) { try read("age,bmi\n1,2\n") { $0.columns = ["BMI"] } }
+        #expect(error?.code == .unknownColumn)
+        #expect(error?.message == "no column named 'BMI'")
+        #expect(error?.hints == ["did you mean 'bmi'?", "the columns are: age, bmi"])
+    }
+
+    @Test("Repeated header names are made unique; empty ones are named by position")
+    func headerNames() throws {
+        let frame = try read("x,x,,x\n1,2,3,4\n")
+        #expect(frame.columnNames == ["x", "x.1", "column_3", "x.2"])
+    }
+
+    @Test("An integer column that meets a decimal after the sample widens to double")
+    func widening() throws {
+        let frame = try read("n\n1\n2\n2.5\n") { $0.inferenceRows = 1 }
+        #expect(cells(frame, "n") == [.double(1), .double(2), .double(2.5)])
+    }
+
+    @Test("ISO-8601 dates are parsed when asked")
+    func dates() throws {
+        let frame = try read("when\n2026-11-21\n2026-11-21T10:00:00Z\n2026-11-21 11:00:00+01:00\n") { $0.parseDates = true }
+        #expect(frame.schema.fields[0].type == .date)
+        let day = 1_795_219_200.0
+        #expect(cells(frame, "when") == [.date(day), .date(day + 36_000), .date(day + 36_000)])
+    }
+
+    @Test("A header-only file gives a frame with columns and no rows")
+    func headerOnly() throws {
+        let frame = try read("a,b\n")
+        #expect(frame.columnNames == ["a", "b"])
+        #expect(frame.rowCount == 0)
+    }
+
+    @Test("An empty file is an error")
+    func emptyFile() {
+        let error = #expect(throws: DataError.self) { try read("") }
+        #expect(error?.code == .emptyInput)
+        #expect(error?.message == "t.csv is empty: it has no header row")
+    }
+
+    @Test("A row with the wrong number of fields is an error naming the line")
+    func wrongFieldCount() {
+        let error = #expect(throws: DataError.self) { try read("a,b\n1,2\n3\n4,5\n") }
+        #expect(error?.code == .fieldCount)
+        #expect(error?.message == "t.csv:3: expected 2 fields, found 1")
+    }
+
+    @Test("With skip, rows of the wrong length are left out and counted")
+    func skipBadLines() throws {
+        var options = CSVOptions()
+        options.onBadLines = .skip
+        let (frame, report) = try CSVReader(options: options).readWithReport(stream: MemoryByteStream(text: "a,b\n1,2\n3\n4,5,6\n7,8\n"))
+        #expect(cells(frame, "a") == [.int(1), .int(7)])
+        #expect(report.skippedRows == 2)
+        #expect(report.skippedLines == [3, 4])
+        #expect(report.rows == 2)
+    }
+
+    @Test("A value of the wrong type names the file, line, column and column name")
+    func typeMismatch() {
+        let error = #expect(throws: DataError.self) { try read("a,b\n1,2\n3,x4\n") { $0.types = ["b": .double] } }
+        #expect(error?.code == .typeMismatch)
+        #expect(error?.message == "t.csv:3:3: the value in column 'b' is not a number, but the column was read as double")
+    }
+
+    @Test("A line count stays right across quoted line breaks")
+    func lineNumbersAfterQuotedBreaks() {
+        let error = #expect(throws: DataError.self) { try read("a,b\n\"x\ny\",1\nz,w\n") { $0.types = ["b": .int] } }
+        #expect(error?.message == "t.csv:4:3: the value in column 'b' is not an integer, but the column was read as int")
+    }
+
+    @Test("An unterminated quote names where the field opens")
+    func unterminatedQuote() {
+        let error = #expect(throws: DataError.self) { try read("a,b\n1,\"open\n2,3\n") }
+        #expect(error?.code == .malformedRow)
+        #expect(error?.message == "t.csv:2:3: a quoted field is never closed")
+    }
+
+    @Test("Text after a closing quote is an error")
+    func textAfterQuote() {
+        let error = #expect(throws: DataError.self) { try read("a,b\n\"x\"y,1\n") }
+        #expect(error?.code == .malformedRow)
+        #expect(error?.message == "t.csv:2:4: unexpected character after a closing quote (expected a delimiter or the end of the line)")
+    }
+
+    @Test("Invalid UTF-8 in a text column is an error, not a crash")
+    func invalidUTF8() throws {
+        var bytes = Array("name\nok\n".utf8)
+        bytes += [0xC3, 0x28, 0x0A]
+        let error = #expect(throws: DataError.self) { try CSVReader().read(stream: MemoryByteStream(bytes, name: "bad.csv")) }
+        #expect(error?.code == .invalidText)
+        #expect(error?.message == "bad.csv:3:1: the value in column 'name' is not valid UTF-8 text")
+    }
+
+    @Test("Chunks have exactly N rows (the last fewer) and together equal a whole read", arguments: [1, 7, 100, 1000])
+    func chunks(rows: Int) throws {
+        var text = "id,x,s\n"
+        for i in 0..<523 { text += "\(i),\(Double(i) / 8),\"s,\(i % 5)\"\n" }
+        var options = CSVOptions()
+        options.blockSize = 256
+        let whole = try CSVReader().read(text: text)
+        let reader = try CSVReader(options: options).chunks(stream: MemoryByteStream(text: text), rows: rows)
+        var parts: [DataFrame] = []
+        try reader.forEach { parts.append($0) }
+        #expect(parts.dropLast().allSatisfy { $0.rowCount == rows })
+        #expect(parts.last!.rowCount == (523 % rows == 0 ? rows : 523 % rows))
+        #expect(try DataFrame.concatenating(parts) == whole)
+    }
+
+    @Test("A record longer than the block grows the buffer")
+    func longRecord() throws {
+        let field = String(repeating: "x", count: 1 << 20)
+        var options = CSVOptions()
+        options.blockSize = 1024
+        let frame = try CSVReader(options: options).read(text: "a,b\n\(field),1\n\"\(field)\",2\n")
+        #expect(cells(frame, "a") == [.string(field), .string(field)])
+        #expect(cells(frame, "b") == [.int(1), .int(2)])
+    }
+
+    @Test("A parallel parse gives the same frame as one thread, line numbers included")
+    func parallelEqualsSequential() throws {
+        var text = "id,x,y,label\n"
+        for i in 0..<60_000 { text += "\(i),\(Double(i) * 0.37),\(i % 11 == 0 ? "" : String(-i)),c\(i % 3)\n" }
+        var one = CSVOptions()
+        one.threads = 1
+        var four = CSVOptions()
+        four.threads = 4
+        four.blockSize = 1 << 20
+        let sequential = try CSVReader(options: one).read(text: text)
+        let parallel = try CSVReader(options: four).read(text: text)
+        #expect(sequential == parallel)
+        #expect(parallel.rowCount == 60_000)
+        let broken = text + "1,2,3\n"
+        let error = #expect(throws: DataError.self) { try CSVReader(options: four).read(text: broken, name: "big.csv") }
+        #expect(error?.message == "big.csv:60002: expected 4 fields, found 3")
+    }
+}

@@ -1,0 +1,68 @@
+import BatCatData
+import Testing
+
+@Suite("CSV writing")
+struct CSVWriterTests {
+    private func written(_ frame: DataFrame) throws -> String {
+        var writer = CSVWriter(sink: MemoryByteSink())
+        try writer.write(frame)
+        return writer.sink.text
+    }
+
+    @Test("Doubles written and read back are bit-identical")
+    func doublesRoundTrip() throws {
+        var generator = SplitMix(seed: 7)
+        var values: [Double] = [0, -0.0, 1e-300, 5e-324, 1.7976931348623157e308, 0.1, 1.0 / 3, 123456789.123456789, -2.5e-7, .pi]
+        for _ in 0..<5000 {
+            let bits = generator.next()
+            let value = Double(bitPattern: bits)
+            if value.isFinite { values.append(value) }
+            values.append(Double(generator.next() % 2_000_000) / 1000 - 1000)
+        }
+        let frame = try DataFrame(columns: [Column("x", doubles: values)])
+        let back = try CSVReader().read(text: try written(frame))
+        guard case .double(let read) = back.columns[0].values else {
+            Issue.record("column came back as \(back.columns[0].type)")
+            return
+        }
+        #expect(read.map(\.bitPattern) == values.map(\.bitPattern))
+    }
+
+    @Test("Text that needs it is quoted, and every kind of text reads back exactly")
+    func textRoundTrip() throws {
+        let texts: [String?] = ["plain", "with,comma", "with \"quotes\"", "two\nlines", " padded ", "", "NA", "?", nil, "ünïcödé"]
+        let frame = try DataFrame(columns: [Column("t", strings: texts), Column("n", ints: Array(0..<texts.count).map { $0 })])
+        let text = try written(frame)
+        #expect(
+            text.hasPrefix(
+                "t,n\nplain,0\n\"with,comma\",1\n\"with \"\"quotes\"\"\",2\n\"two\nlines\",3\n\" padded \",4\n\"\",5\n\"NA\",6\n\"?\",7\n,8\n"
+            ))
+        #expect(try CSVReader().read(text: text) == frame)
+    }
+
+    @Test("Frames written one after another make one file with one header")
+    func streaming() throws {
+        let a = try DataFrame(columns: [Column("x", ints: [1, 2])])
+        let b = try DataFrame(columns: [Column("x", ints: [3])])
+        var writer = CSVWriter(sink: MemoryByteSink())
+        try writer.write(a)
+        try writer.write(b)
+        try writer.finish()
+        #expect(writer.sink.text == "x\n1\n2\n3\n")
+        let other = try DataFrame(columns: [Column("y", ints: [1])])
+        #expect(throws: DataError.self) { try writer.write(other) }
+    }
+}
+
+/// A small deterministic generator for test data.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
