@@ -148,6 +148,22 @@ public enum ColumnValues: Sendable, Equatable {
     case date([Double])
 }
 
+extension Column {
+    /// Equal when names, types and missing positions match and the present values are equal
+    /// (NaN equals NaN); the placeholders at missing positions do not count.
+    public static func == (lhs: Column, rhs: Column) -> Bool {
+        guard lhs.name == rhs.name, lhs.type == rhs.type, lhs.count == rhs.count else { return false }
+        for index in 0..<lhs.count {
+            let a = lhs.cell(index)
+            let b = rhs.cell(index)
+            if a == b { continue }
+            if case .double(let x) = a, case .double(let y) = b, x.isNaN && y.isNaN { continue }
+            return false
+        }
+        return true
+    }
+}
+
 /// A named, typed column with a missing-value mask.
 ///
 /// Values at missing positions hold a placeholder (0, `false`, `""`) and are never read as data.

@@ -129,7 +129,7 @@ extension DataFrame {
 }
 
 extension NumberFormatting {
-    /// `value` rounded to `digits` significant digits, in the shortest form: 152.133, 0.000123457, 1.5e+20.
+    /// `value` rounded to `digits` significant digits, in the shortest form for display: 152.133, 4, 1.5e+20.
     public static func significant(_ value: Double, digits: Int) -> String {
         guard value.isFinite, value != 0 else { return shortest(value) }
         let magnitude = Int(floor(log10(Swift.abs(value))))
@@ -144,7 +144,8 @@ extension NumberFormatting {
         } else {
             rounded = value
         }
-        return shortest(rounded)
+        let text = shortest(rounded)
+        return text.hasSuffix(".0") ? String(text.dropLast(2)) : text
     }
 }
 

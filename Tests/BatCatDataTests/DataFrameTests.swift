@@ -1,0 +1,171 @@
+import BatCatData
+import Testing
+
+@Suite("Frame operations")
+struct DataFrameTests {
+    let frame = try! DataFrame(columns: [
+        Column("city", strings: ["b", "a", "b", nil, "a"]),
+        Column("age", ints: [30, 20, nil, 40, 20]),
+        Column("bmi", doubles: [22.5, 19, 30, 25, 21]),
+    ])
+
+    @Test("Select, drop and rename name the missing column when asked for one")
+    func columns() throws {
+        #expect(try frame.selecting(["bmi", "city"]).columnNames == ["bmi", "city"])
+        #expect(try frame.dropping(["age"]).columnNames == ["city", "bmi"])
+        #expect(try frame.renaming(["bmi": "BMI"]).columnNames == ["city", "age", "BMI"])
+        let error = #expect(throws: DataError.self) { try frame.selecting(["height"]) }
+        #expect(error?.message == "no column named 'height'")
+        #expect(throws: DataError.self) { try frame.renaming(["age": "bmi"]) }
+    }
+
+    @Test("Frames with duplicate names or unequal lengths are refused")
+    func construction() {
+        #expect(throws: DataError.self) { try DataFrame(columns: [Column("a", ints: [1]), Column("a", ints: [2])]) }
+        #expect(throws: DataError.self) { try DataFrame(columns: [Column("a", ints: [1]), Column("b", ints: [1, 2])]) }
+    }
+
+    @Test("Filter by a row predicate and by a mask")
+    func filter() throws {
+        let heavy = try frame.filter { try $0.double("bmi") > 22 }
+        #expect(heavy.rowCount == 3)
+        #expect(try heavy.column("bmi").doubles == [22.5, 30, 25])
+        #expect(try frame.filter(mask: [true, false, false, false, true]).column("bmi").doubles == [22.5, 21])
+        #expect(throws: DataError.self) { try frame.filter(mask: [true]) }
+    }
+
+    @Test("Sorting on several keys is stable and puts missing values last")
+    func sorting() throws {
+        let sorted = try frame.sorted(by: [.ascending("city"), .descending("bmi")])
+        #expect(try sorted.column("bmi").doubles == [21, 19, 30, 22.5, 25])
+        let byAge = try frame.sorted(by: [.ascending("age")])
+        #expect(try byAge.column("bmi").doubles == [19, 21, 22.5, 25, 30])
+        let byAgeDescending = try frame.sorted(by: [.descending("age")])
+        #expect(try byAgeDescending.column("bmi").doubles == [25, 22.5, 19, 21, 30])
+    }
+
+    @Test("Head, tail and slice clamp to the frame")
+    func slicing() {
+        #expect(frame.head(2).rowCount == 2)
+        #expect(frame.head(99).rowCount == 5)
+        #expect(frame.tail(2)["bmi"]?.doubles == [25, 21])
+        #expect(frame.slice(3..<99)["bmi"]?.doubles == [25, 21])
+    }
+
+    @Test("Adding a column appends it; a column of the same name replaces it in place")
+    func addingColumns() throws {
+        let added = try frame.adding(Column("one", ints: [1, 1, 1, 1, 1]))
+        #expect(added.columnNames == ["city", "age", "bmi", "one"])
+        let replaced = try frame.adding(Column("age", doubles: [1, 2, 3, 4, 5]))
+        #expect(replaced.columnNames == ["city", "age", "bmi"])
+        #expect(replaced["age"]?.type == .double)
+        #expect(throws: DataError.self) { try frame.adding(Column("short", ints: [1])) }
+    }
+
+    @Test("Concatenation widens integers to doubles and refuses different columns")
+    func concat() throws {
+        let a = try DataFrame(columns: [Column("x", ints: [1])])
+        let b = try DataFrame(columns: [Column("x", doubles: [2.5])])
+        #expect(try a.concatenating(b)["x"]?.doubles == [1, 2.5])
+        #expect(throws: DataError.self) { try a.concatenating(frame) }
+    }
+
+    @Test("Unique rows and value counts")
+    func uniqueAndCounts() throws {
+        #expect(try frame.unique(["city"])["city"].map { c in (0..<c.count).map { c.cell($0) } } == [.string("b"), .string("a"), .missing])
+        let counts = try frame.valueCounts("city")
+        #expect(counts["city"].map { c in (0..<c.count).map { c.cell($0) } } == [.string("a"), .string("b"), .missing])
+        #expect(counts["count"]?.doubles == [2, 2, 1])
+    }
+
+    @Test("pipe chains plain functions, with extra arguments")
+    func pipe() throws {
+        func clean(_ frame: DataFrame) throws -> DataFrame { try frame.filter { try !$0.isMissing("age") } }
+        func addDouble(_ frame: DataFrame, _ name: String, _ factor: Double) throws -> DataFrame {
+            try frame.adding(Column(name, doubles: (try frame.column("bmi").doubles ?? []).map { $0 * factor }))
+        }
+        let result = try frame.pipe(clean).pipe(addDouble, "twice", 2.0)
+        #expect(result["twice"]?.doubles == [45, 38, 50, 42])
+    }
+
+    @Test("A matrix names text columns and missing values")
+    func matrix() throws {
+        let m = try frame.selecting(["bmi"]).matrix()
+        #expect(m.rows == 5 && m.columns == 1 && m[1, 0] == 19)
+        let text = #expect(throws: DataError.self) { try frame.matrix(["city"], allowMissing: true) }
+        #expect(text?.message == "column 'city' holds text, not numbers")
+        let missing = #expect(throws: DataError.self) { try frame.matrix(["age"]) }
+        #expect(missing?.message == "column 'age' has 1 missing values")
+        #expect(try frame.matrix(["age"], allowMissing: true)[2, 0].isNaN)
+    }
+
+    @Test("Text columns are dictionary-encoded when values repeat")
+    func dictionaryEncoding() {
+        let repeated = StringValues((0..<100).map { "c\($0 % 3)" })
+        #expect(repeated.isDictionaryEncoded)
+        #expect(repeated[4] == "c1")
+        #expect(!StringValues((0..<100).map { "v\($0)" }).isDictionaryEncoded)
+    }
+}
+
+@Suite("Group-by and describe")
+struct GroupByTests {
+    let frame = try! DataFrame(columns: [
+        Column("g", strings: ["x", "y", "x", nil, "x"]),
+        Column("v", doubles: [1, 10, 3, 7, nil]),
+    ])
+
+    @Test("Aggregations per group, groups sorted with the missing key last")
+    func aggregate() throws {
+        let result = try frame.grouped(by: ["g"]).aggregate([
+            ("v", .count), ("v", .sum), ("v", .mean), ("v", .min), ("v", .max), ("v", .std), ("v", .quantile(0.5)),
+        ])
+        #expect(result.columnNames == ["g", "v_count", "v_sum", "v_mean", "v_min", "v_max", "v_std", "v_q0.5"])
+        #expect(result["g"].map { c in (0..<c.count).map { c.cell($0) } } == [.string("x"), .string("y"), .missing])
+        #expect(result["v_count"]?.doubles == [2, 1, 1])
+        #expect(result["v_sum"]?.doubles == [4, 10, 7])
+        #expect(result["v_mean"]?.doubles == [2, 10, 7])
+        #expect(result["v_std"]?.doubles?[0] == 2.0.squareRoot())
+        #expect(result["v_std"]?.isMissing(1) == true)
+        #expect(result["v_q0.5"]?.doubles == [2, 10, 7])
+        #expect(try frame.grouped(by: ["g"]).counts()["count"]?.doubles == [3, 1, 1])
+    }
+
+    @Test("Text cannot be summed")
+    func textAggregation() {
+        let error = #expect(throws: DataError.self) { try frame.grouped(by: ["v"]).aggregate([("g", .sum)]) }
+        #expect(error?.message == "cannot compute sum of column 'g': it holds text")
+    }
+
+    @Test("Quantiles interpolate linearly between ranks, as numpy does")
+    func quantiles() {
+        var values: [Double] = [7, 1, 3, 5, 9, 2]
+        let q = Statistics.quantiles(&values, [0, 0.25, 0.5, 0.75, 1, 0.1])
+        // numpy.quantile([7, 1, 3, 5, 9, 2], [0, .25, .5, .75, 1, .1])
+        #expect(q == [1, 2.25, 4, 6.5, 9, 1.5])
+    }
+
+    @Test("describe gives pandas' statistics for numbers and count, unique and top for text")
+    func describe() throws {
+        let frame = try DataFrame(columns: [
+            Column("n", doubles: [1, 2, 3, 4, nil]),
+            Column("s", strings: ["a", "b", "a", nil, "c"]),
+        ])
+        let description = try frame.describe()
+        let n = description.columns[0]
+        #expect(n.count == 4 && n.missing == 1)
+        #expect(n.mean == 2.5 && n.min == 1 && n.max == 4)
+        // pandas: Series([1, 2, 3, 4]).std() == 1.2909944487358056
+        #expect(n.std == 1.2909944487358056)
+        #expect(n.q25 == 1.75 && n.q50 == 2.5 && n.q75 == 3.25)
+        let s = description.columns[1]
+        #expect(s.count == 4 && s.missing == 1 && s.unique == 3 && s.top == "a" && s.topCount == 2)
+        #expect(
+            description.table() == """
+                column  type    count  missing  mean      std  min   25%  50%   75%  max  unique  top
+                n       double      4        1   2.5  1.29099    1  1.75  2.5  3.25    4
+                s       string      4        1                                                 3  a
+
+                """)
+    }
+}
