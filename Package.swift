@@ -45,6 +45,7 @@ let package = Package(
             name: "BatCatCLI",
             dependencies: [
                 "BatCatCore",
+                "BatCatData",
                 "BatCatDeploy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -15,12 +15,17 @@ public struct BatCat: AsyncParsableCommand {
               cd churn-model
               batcat config show
 
+            Look at data:
+
+              batcat describe data/raw/patients.csv
+              batcat head data/raw/patients.csv -n 5
+
             Every command takes -v (debug logs), -q (warnings only), --log-file PATH and
             --log-format json. Data goes to standard output; logs, progress and errors go to
             standard error. Exit status: 0 success, 1 failure, 64 bad usage.
             """,
         version: BatCatVersion.current,
-        subcommands: [New.self, ConfigCommand.self]
+        subcommands: [New.self, Describe.self, Head.self, ConfigCommand.self]
     )
 
     /// Creates the root command.

@@ -46,10 +46,7 @@ extension BatCat {
                 let entries = settings.effectiveEntries()
                 switch format {
                 case .json:
-                    let report = ConfigReport(entries: entries)
-                    let encoder = JSONEncoder()
-                    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                    Console.out(String(decoding: try encoder.encode(report), as: UTF8.self) + "\n")
+                    Console.out(try JSONReport.encode(ConfigReport(entries: entries)))
                 case .text:
                     let keyWidth = entries.map(\.key.count).max() ?? 0
                     let valueWidth = entries.map(\.value.count).max() ?? 0

@@ -60,6 +60,11 @@ public struct DataFrame: Sendable, Equatable {
         self.rowCount = count
     }
 
+    /// A frame with `schema`'s columns and no rows.
+    public static func empty(schema: Schema) -> DataFrame {
+        DataFrame(uncheckedColumns: schema.fields.map { Column($0.name, values: Column.empty($0.type, count: 0)) }, rowCount: 0)
+    }
+
     init(uncheckedColumns columns: [Column], rowCount: Int) {
         self.columns = columns
         self.rowCount = rowCount

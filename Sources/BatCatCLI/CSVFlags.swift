@@ -1,0 +1,61 @@
+import ArgumentParser
+import BatCatData
+import Foundation
+
+/// Flags that say how a CSV file is read; shared by every command that reads one.
+struct CSVFlags: ParsableArguments {
+    @Option(help: ArgumentHelp("The field delimiter: a single character such as ';' or '|', or 'tab'.", valueName: "char"))
+    var delimiter: String = ","
+
+    @Flag(name: .customLong("no-header"), help: "The first row is data; columns are named column_1, column_2, ….")
+    var noHeader = false
+
+    @Option(
+        name: .customLong("missing"),
+        help: ArgumentHelp("Comma-separated texts that mean a missing value (default: empty, NA, NaN, null, ?).", valueName: "list"))
+    var missing: String?
+
+    @Option(
+        name: .customLong("type"),
+        help: ArgumentHelp(
+            "A column's type instead of the inferred one: double, int, bool, string or date. Repeatable.", valueName: "col=type"))
+    var types: [String] = []
+
+    @Flag(name: .customLong("parse-dates"), help: "Read text columns that hold ISO-8601 dates as dates.")
+    var parseDates = false
+
+    @Option(name: .customLong("on-bad-lines"), help: "What to do with rows of the wrong length: error or skip.")
+    var onBadLines: BadLinePolicy = .error
+
+    /// The reader options these flags describe.
+    func options(columns: [String]? = nil) throws -> CSVOptions {
+        var options = CSVOptions()
+        options.hasHeader = !noHeader
+        options.columns = columns
+        options.parseDates = parseDates
+        options.onBadLines = onBadLines
+        if let missing { options.missingMarkers = missing.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let delimiterCharacter: Character = delimiter == "tab" || delimiter == "\\t" ? "\t" : (delimiter.first ?? ",")
+        guard delimiter.count == 1 || delimiter == "tab" || delimiter == "\\t" else {
+            throw ValidationError("--delimiter takes one character (or 'tab'), not '\(delimiter)'.")
+        }
+        try options.setDelimiter(delimiterCharacter)
+        for pair in types {
+            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let type = ColumnType(rawValue: parts[1].lowercased()) else {
+                throw ValidationError(
+                    "--type takes column=type with type one of \(ColumnType.allCases.map(\.rawValue).joined(separator: ", ")), not '\(pair)'."
+                )
+            }
+            options.types[parts[0]] = type
+        }
+        return options
+    }
+}
+
+extension BadLinePolicy: ExpressibleByArgument {}
+
+/// Splits `a,b,c` into names, trimming spaces.
+func columnList(_ text: String?) -> [String]? {
+    text.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+}
