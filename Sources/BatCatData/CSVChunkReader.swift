@@ -1,5 +1,11 @@
 import Dispatch
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The bytes read so far and not yet parsed.
 struct ByteWindow {
     var stream: any ByteStream
@@ -80,20 +86,85 @@ struct SegmentParser: @unchecked Sendable {
     let fieldIndexes: [Int]
     let types: [ColumnType]
     let policy: BadLinePolicy
+    var isDouble: [Bool] { types.map { $0 == .double } }
 
-    func parse(_ base: UnsafePointer<UInt8>, from: Int, to: Int, atEnd: Bool, estimatedRows: Int) -> SegmentResult {
-        var result = SegmentResult(builders: types.map { ColumnBuilder(type: $0, capacity: estimatedRows) }, consumed: from)
-        var spans = FieldSpans()
+    /// Whether every output column is a double column, so records can take the fused path.
+    var allDouble: Bool { types.allSatisfy { $0 == .double } }
+
+    /// Reads one plain record of numbers in a single pass: each number is parsed where it stands and the
+    /// byte after it must be the delimiter (or the line feed, after the last field). Anything else — a
+    /// quote, an empty or missing field, a CR, a record running past `to` — undoes what this record
+    /// appended and returns `nil`, and the general tokenizer takes the record.
+    @inline(__always)
+    private func fusedRecord(
+        _ base: UnsafePointer<UInt8>, from: Int, to: Int, columnOfField: [Int], handles: [Unmanaged<ColumnBuilder>], rows: Int
+    ) -> Int? {
+        var p = from
+        let last = expectedFields - 1
+        let delimiter = tokenizer.delimiter
+        for field in 0...last {
+            let terminator = field == last ? UInt8(0x0A) : delimiter
+            let column = columnOfField[field]
+            if column >= 0 {
+                guard p < to, !matcher.mayStart(with: base[p]), let (value, stop) = NumberParsing.scanDouble(base + p, base + to),
+                    stop < base + to, stop.pointee == terminator
+                else {
+                    for handle in handles { handle._withUnsafeGuaranteedRef { $0.truncate(to: rows) } }
+                    return nil
+                }
+                handles[column]._withUnsafeGuaranteedRef { $0.appendDouble(value) }
+                p = stop - base + 1
+            } else {
+                guard p < to, base[p] != UInt8(ascii: "\"") else {
+                    for handle in handles { handle._withUnsafeGuaranteedRef { $0.truncate(to: rows) } }
+                    return nil
+                }
+                while p < to && base[p] != terminator && base[p] != delimiter && base[p] != 0x0A && base[p] != 0x0D { p += 1 }
+                guard p < to, base[p] == terminator else {
+                    for handle in handles { handle._withUnsafeGuaranteedRef { $0.truncate(to: rows) } }
+                    return nil
+                }
+                p += 1
+            }
+        }
+        return p
+    }
+
+    /// A set of builders for one thread, reused from block to block so their memory stays mapped.
+    func makeBuilders(capacity: Int) -> [ColumnBuilder] {
+        types.map { ColumnBuilder(type: $0, capacity: capacity) }
+    }
+
+    func parse(_ base: UnsafePointer<UInt8>, from: Int, to: Int, atEnd: Bool, builders: [ColumnBuilder]) -> SegmentResult {
+        for builder in builders { builder.reset() }
+        var result = SegmentResult(builders: builders, consumed: from)
+        // Unretained handles: the hot loop must not retain and release a builder per field.
+        let handles = builders.map { Unmanaged.passUnretained($0) }
+        defer { withExtendedLifetime(builders) {} }
+        let isDouble = self.isDouble
+        let spans = FieldSpans()
         var position = from
+        let fused = allDouble && expectedFields > 0
+        // For each field of a record, its output column or -1.
+        var columnOfField = [Int](repeating: -1, count: expectedFields)
+        for (column, field) in fieldIndexes.enumerated() { columnOfField[field] = column }
         records: while position < to {
-            switch tokenizer.record(base, from: position, to: to, atEnd: atEnd, into: &spans) {
+            if fused,
+                let next = fusedRecord(base, from: position, to: to, columnOfField: columnOfField, handles: handles, rows: result.rows)
+            {
+                result.rows += 1
+                result.lineEnds += 1
+                position = next
+                continue
+            }
+            switch tokenizer.record(base, from: position, to: to, atEnd: atEnd, into: spans) {
             case .incomplete:
                 break records
             case .malformed(let offset, let reason):
                 result.failure = .malformed(recordStart: position, line: result.lineEnds, offset: offset, reason: reason)
                 break records
             case .record(let next, let lineEnds):
-                if spans.count == 1 && spans.starts[0] == spans.ends[0] && !spans.quoted[0] {
+                if spans.count == 1 && spans.starts[0] == spans.ends[0] && !spans.quoted(0) {
                     // A blank line: not a row.
                 } else if spans.count != expectedFields {
                     if policy == .skip {
@@ -106,11 +177,19 @@ struct SegmentParser: @unchecked Sendable {
                 } else {
                     for column in 0..<fieldIndexes.count {
                         let field = fieldIndexes[column]
-                        do {
-                            try result.builders[column].append(
-                                base + spans.starts[field], base + spans.ends[field], escaped: spans.escaped[field],
-                                quoted: spans.quoted[field],
-                                matcher: matcher)
+                        let start = base + spans.starts[field]
+                        let end = base + spans.ends[field]
+                        let builder = handles[column]
+                        // Fast path: an unquoted number in a double column that cannot be a missing marker.
+                        if isDouble[column] && spans.flags[field] == 0 && start < end && !matcher.mayStart(with: start.pointee),
+                            let value = NumberParsing.double(start, end)
+                        {
+                            builder._withUnsafeGuaranteedRef { $0.appendDouble(value) }
+                            continue
+                        }
+                        do throws(AppendFailure) {
+                            try builder.takeUnretainedValue().append(
+                                start, end, escaped: spans.escaped(field), quoted: spans.quoted(field), matcher: matcher)
                         } catch {
                             result.failure = .value(
                                 recordStart: position, line: result.lineEnds, offset: spans.starts[field], column: column, failure: error)
@@ -144,6 +223,8 @@ public final class CSVChunkReader {
     private var parser: SegmentParser
     private var linesBefore: Int
     private var builders: [ColumnBuilder]
+    /// One set of builders per parsing thread, kept between blocks.
+    private var threadBuilders: [[ColumnBuilder]] = []
     private var pending: [DataFrame] = []
     private var pendingRows = 0
     private var done = false
@@ -217,12 +298,18 @@ public final class CSVChunkReader {
         let to = window.filled
         let atEnd = window.atEnd
         let threads = options.threads
+        let bounds = window.buffer.withUnsafeBufferPointer { buffer in
+            CSVChunkReader.parallelBounds(buffer.baseAddress!, from: from, to: to, atEnd: atEnd, threads: threads)
+        }
+        while threadBuilders.count < bounds.count {
+            threadBuilders.append(parser.makeBuilders(capacity: max(16, (to - from) / max(1, bounds.count) / 64)))
+        }
+        // Each thread touches only its own set of builders.
+        nonisolated(unsafe) let sets = threadBuilders
         let results: [SegmentResult] = window.buffer.withUnsafeBufferPointer { buffer in
             let base = buffer.baseAddress!
-            let bounds = CSVChunkReader.parallelBounds(base, from: from, to: to, atEnd: atEnd, threads: threads)
-            let estimate = max(16, (to - from) / max(1, bounds.count) / 64)
             guard bounds.count > 1 else {
-                return [parser.parse(base, from: from, to: to, atEnd: atEnd, estimatedRows: estimate)]
+                return [parser.parse(base, from: from, to: to, atEnd: atEnd, builders: threadBuilders[0])]
             }
             nonisolated(unsafe) var slots = [SegmentResult?](repeating: nil, count: bounds.count)
             nonisolated(unsafe) let sharedBase = base
@@ -232,7 +319,7 @@ public final class CSVChunkReader {
                 DispatchQueue.concurrentPerform(iterations: bounds.count) { index in
                     let (start, end) = bounds[index]
                     // Each segment ends just after a line feed and holds no quotes, so its records are whole.
-                    out[index] = parser.parse(sharedBase, from: start, to: end, atEnd: true, estimatedRows: estimate)
+                    out[index] = parser.parse(sharedBase, from: start, to: end, atEnd: true, builders: sets[index])
                 }
             }
             return slots.map { $0! }
@@ -256,12 +343,7 @@ public final class CSVChunkReader {
     static func parallelBounds(_ base: UnsafePointer<UInt8>, from: Int, to: Int, atEnd: Bool, threads: Int) -> [(Int, Int)] {
         let length = to - from
         guard threads > 1, length >= 1 << 20 else { return [(from, to)] }
-        var p = base + from
-        let end = base + to
-        while p < end {
-            if p.pointee == UInt8(ascii: "\"") { return [(from, to)] }
-            p += 1
-        }
+        if memchr(base + from, Int32(UInt8(ascii: "\"")), length) != nil { return [(from, to)] }
         var lastEnd = to
         if !atEnd {
             var index = to - 1
@@ -352,7 +434,7 @@ struct CSVSetup {
         }
         let tokenizer = CSVTokenizer(delimiter: options.delimiter)
         let matcher = MissingMatcher(options.missingMarkers)
-        var spans = FieldSpans()
+        let spans = FieldSpans()
         // Skip leading blank lines, then read the first record.
         var firstNext = 0
         var firstLineEnds = 0
@@ -365,7 +447,7 @@ struct CSVSetup {
                 return
             }
             let outcome = window.buffer.withUnsafeBufferPointer {
-                tokenizer.record($0.baseAddress!, from: window.consumed, to: window.filled, atEnd: window.atEnd, into: &spans)
+                tokenizer.record($0.baseAddress!, from: window.consumed, to: window.filled, atEnd: window.atEnd, into: spans)
             }
             switch outcome {
             case .incomplete:
@@ -374,7 +456,7 @@ struct CSVSetup {
             case .malformed(let offset, let reason):
                 throw DataError(.malformedRow, "\(window.name):\(linesBefore + 1):\(offset - window.consumed + 1): \(reason)")
             case .record(let next, let lineEnds):
-                if spans.count == 1 && spans.starts[0] == spans.ends[0] && !spans.quoted[0] {
+                if spans.count == 1 && spans.starts[0] == spans.ends[0] && !spans.quoted(0) {
                     window.consumed = next
                     linesBefore += lineEnds
                     continue
@@ -394,7 +476,7 @@ struct CSVSetup {
                     throw DataError(
                         .invalidText, "\(window.name):\(linesBefore + 1): the header's field \(index + 1) is not valid UTF-8 text")
                 }
-                if spans.escaped[index] { name = name.split(separator: "\"\"", omittingEmptySubsequences: false).joined(separator: "\"") }
+                if spans.escaped(index) { name = name.split(separator: "\"\"", omittingEmptySubsequences: false).joined(separator: "\"") }
                 name = String(name.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
                 names.append(name.isEmpty ? "column_\(index + 1)" : name)
             }
@@ -419,7 +501,7 @@ struct CSVSetup {
         // Make sure the sample holds at least one whole record, however long.
         while !window.atEnd {
             let outcome = window.buffer.withUnsafeBufferPointer {
-                tokenizer.record($0.baseAddress!, from: window.consumed, to: window.filled, atEnd: false, into: &spans)
+                tokenizer.record($0.baseAddress!, from: window.consumed, to: window.filled, atEnd: false, into: spans)
             }
             guard case .incomplete = outcome else { break }
             try window.refill()
@@ -450,14 +532,14 @@ struct CSVSetup {
 
     private func sampleTypes(tokenizer: CSVTokenizer, matcher: MissingMatcher, options: CSVOptions) -> [TypeGuess] {
         var guesses = [TypeGuess](repeating: TypeGuess(), count: fieldCount)
-        var spans = FieldSpans()
+        let spans = FieldSpans()
         var position = window.consumed
         var rows = 0
         window.buffer.withUnsafeBufferPointer { buffer in
             let base = buffer.baseAddress!
             while rows < options.inferenceRows && position < window.filled {
                 guard
-                    case .record(let next, _) = tokenizer.record(base, from: position, to: window.filled, atEnd: window.atEnd, into: &spans)
+                    case .record(let next, _) = tokenizer.record(base, from: position, to: window.filled, atEnd: window.atEnd, into: spans)
                 else { break }
                 position = next
                 guard spans.count == fieldCount else { continue }
@@ -465,7 +547,7 @@ struct CSVSetup {
                     let start = base + spans.starts[index]
                     let end = base + spans.ends[index]
                     if matcher.matches(start, end) {
-                        if spans.quoted[index] { guesses[index].sawQuotedMarker = true }
+                        if spans.quoted(index) { guesses[index].sawQuotedMarker = true }
                         continue
                     }
                     guesses[index].observe(start, end)

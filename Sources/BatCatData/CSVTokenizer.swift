@@ -1,29 +1,70 @@
-/// The byte spans of one record's fields.
-struct FieldSpans {
-    var starts: [Int] = []
-    var ends: [Int] = []
-    var escaped: [Bool] = []
-    var quoted: [Bool] = []
-    var count = 0
+/// The byte spans of one record's fields, in buffers reused from record to record.
+final class FieldSpans {
+    private(set) var starts: UnsafeMutablePointer<Int>
+    private(set) var ends: UnsafeMutablePointer<Int>
+    /// Bit 0: the field held doubled quotes; bit 1: the field was quoted.
+    private(set) var flags: UnsafeMutablePointer<UInt8>
+    private(set) var count = 0
+    private var capacity = 64
+
+    init() {
+        starts = .allocate(capacity: capacity)
+        ends = .allocate(capacity: capacity)
+        flags = .allocate(capacity: capacity)
+    }
+
+    deinit {
+        starts.deallocate()
+        ends.deallocate()
+        flags.deallocate()
+    }
 
     @inline(__always)
-    mutating func reset() { count = 0 }
+    func reset() { count = 0 }
 
     @inline(__always)
-    mutating func append(_ start: Int, _ end: Int, escaped isEscaped: Bool, quoted isQuoted: Bool = false) {
-        if count < starts.count {
-            starts[count] = start
-            ends[count] = end
-            escaped[count] = isEscaped
-            quoted[count] = isQuoted
-        } else {
-            starts.append(start)
-            ends.append(end)
-            escaped.append(isEscaped)
-            quoted.append(isQuoted)
-        }
+    func escaped(_ index: Int) -> Bool { flags[index] & 1 != 0 }
+
+    @inline(__always)
+    func quoted(_ index: Int) -> Bool { flags[index] & 2 != 0 }
+
+    @inline(__always)
+    func append(_ start: Int, _ end: Int, escaped isEscaped: Bool, quoted isQuoted: Bool = false) {
+        if count == capacity { grow() }
+        starts[count] = start
+        ends[count] = end
+        flags[count] = (isEscaped ? 1 : 0) | (isQuoted ? 2 : 0)
         count += 1
     }
+
+    private func grow() {
+        let newCapacity = capacity * 2
+        func moved<T>(_ old: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<T> {
+            let new = UnsafeMutablePointer<T>.allocate(capacity: newCapacity)
+            new.moveInitialize(from: old, count: count)
+            old.deallocate()
+            return new
+        }
+        starts = moved(starts)
+        ends = moved(ends)
+        flags = moved(flags)
+        capacity = newCapacity
+    }
+}
+
+/// A 256-entry table of the bytes that end an unquoted field.
+final class StopTable: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Bool>
+
+    init(delimiter: UInt8) {
+        pointer = .allocate(capacity: 256)
+        pointer.initialize(repeating: false, count: 256)
+        pointer[Int(delimiter)] = true
+        pointer[0x0A] = true
+        pointer[0x0D] = true
+    }
+
+    deinit { pointer.deallocate() }
 }
 
 /// Splits bytes into records and fields by RFC 4180: quoted fields, doubled quotes, line breaks
@@ -39,25 +80,22 @@ struct CSVTokenizer {
     }
 
     let delimiter: UInt8
-    private let stops: [Bool]
+    private let table: StopTable
 
     init(delimiter: UInt8) {
         self.delimiter = delimiter
-        var stops = [Bool](repeating: false, count: 256)
-        stops[Int(delimiter)] = true
-        stops[0x0A] = true
-        stops[0x0D] = true
-        self.stops = stops
+        table = StopTable(delimiter: delimiter)
     }
 
     /// Reads the record that starts at `from`, filling `spans`. `atEnd` says no bytes follow `to`.
     @inline(__always)
-    func record(_ base: UnsafePointer<UInt8>, from: Int, to: Int, atEnd: Bool, into spans: inout FieldSpans) -> Outcome {
+    func record(_ base: UnsafePointer<UInt8>, from: Int, to: Int, atEnd: Bool, into spans: FieldSpans) -> Outcome {
         spans.reset()
         var position = from
         var lineEnds = 0
         let quote = UInt8(ascii: "\"")
-        return stops.withUnsafeBufferPointer { stops in
+        let stops = table.pointer
+        do {
             while true {
                 if position < to && base[position] == quote {
                     let start = position + 1

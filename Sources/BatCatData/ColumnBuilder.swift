@@ -14,6 +14,10 @@ struct MissingMatcher: Sendable {
         }
     }
 
+    /// Whether a field starting with `byte` could be a (non-empty) marker.
+    @inline(__always)
+    func mayStart(with byte: UInt8) -> Bool { firstBytes[Int(byte)] }
+
     @inline(__always)
     func matches(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> Bool {
         let length = end - start
@@ -37,43 +41,52 @@ enum AppendFailure: Error {
 }
 
 /// Accumulates one column's values while a CSV is parsed.
-struct ColumnBuilder {
+final class ColumnBuilder {
     private(set) var type: ColumnType
-    private var doubles: [Double] = []
-    private var ints: [Int] = []
-    private var bools: [Bool] = []
+    // The parser is the only writer of a builder, one thread each; dynamic exclusivity checks cost a
+    // tenth of the parse and protect nothing here.
+    @exclusivity(unchecked) private var doubles: RawBuffer<Double>
+    private var ints: RawBuffer<Int>
+    private var bools: RawBuffer<Bool>
     private var strings = StringBuilder()
-    private var missing: [Bool] = []
-    private var hasMissing = false
-    private(set) var count = 0
+    @exclusivity(unchecked) private var missing = RawBuffer<Bool>(capacity: 0)
+    @exclusivity(unchecked) private var hasMissing = false
+    @exclusivity(unchecked) private(set) var count = 0
 
     init(type: ColumnType, capacity: Int = 0) {
         self.type = type
-        switch type {
-        case .double, .date: doubles.reserveCapacity(capacity)
-        case .int: ints.reserveCapacity(capacity)
-        case .bool: bools.reserveCapacity(capacity)
-        case .string: break
-        }
+        doubles = RawBuffer(capacity: type == .double || type == .date ? capacity : 0)
+        ints = RawBuffer(capacity: type == .int ? capacity : 0)
+        bools = RawBuffer(capacity: type == .bool ? capacity : 0)
     }
 
-    private mutating func markMissing(_ isMissing: Bool) {
-        if isMissing && !hasMissing {
-            hasMissing = true
-            missing = [Bool](repeating: false, count: count)
-        }
-        if hasMissing { missing.append(isMissing) }
+    @inline(__always)
+    private func markPresent() {
+        if hasMissing { missing.append(false) }
         count += 1
     }
 
-    mutating func appendMissing() {
+    func appendMissing() {
         switch type {
         case .double, .date: doubles.append(0)
         case .int: ints.append(0)
         case .bool: bools.append(false)
         case .string: strings.append("")
         }
-        markMissing(true)
+        if !hasMissing {
+            hasMissing = true
+            missing.reserve(max(count * 2, 1024))
+            missing.append(repeating: false, count: count)
+        }
+        missing.append(true)
+        count += 1
+    }
+
+    /// Appends a double to a double column (the parser's fast path).
+    @inline(__always)
+    func appendDouble(_ value: Double) {
+        doubles.append(value)
+        markPresent()
     }
 
     /// Appends the field `[start, end)`; `escaped` fields hold doubled quotes to undo.
@@ -81,7 +94,7 @@ struct ColumnBuilder {
     /// Missing markers apply to every field of a non-text column, but only to unquoted fields of a
     /// text column: `""` and `"NA"` are the texts "" and "NA", so written text reads back exactly.
     @inline(__always)
-    mutating func append(
+    func append(
         _ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, escaped: Bool, quoted: Bool, matcher: MissingMatcher
     ) throws(AppendFailure) {
         if (!quoted || type != .string) && matcher.matches(start, end) {
@@ -128,7 +141,7 @@ struct ColumnBuilder {
             guard let text else { throw .invalidUTF8 }
             strings.append(text)
         }
-        markMissing(false)
+        markPresent()
     }
 
     @inline(__always)
@@ -153,47 +166,87 @@ struct ColumnBuilder {
         }
     }
 
-    private mutating func promoteToDouble() {
+    private func promoteToDouble() {
         guard type == .int else { return }
         type = .double
-        doubles = ints.map(Double.init)
-        doubles.reserveCapacity(ints.capacity)
-        ints = []
+        var widened = RawBuffer<Double>(capacity: max(ints.count * 2, 16))
+        for index in 0..<ints.count { widened.append(Double(ints[index])) }
+        doubles = widened
+        ints = RawBuffer(capacity: 0)
     }
 
     /// Appends another builder's values (a later segment of the same column).
-    mutating func append(contentsOf other: ColumnBuilder) {
-        var other = other
+    func append(contentsOf other: ColumnBuilder) {
         if type == .int && other.type == .double { promoteToDouble() }
         if type == .double && other.type == .int { other.promoteToDouble() }
         if other.hasMissing || hasMissing {
             if !hasMissing {
                 hasMissing = true
-                missing = [Bool](repeating: false, count: count)
+                missing.reserve(count + other.count)
+                missing.append(repeating: false, count: count)
             }
-            missing += other.hasMissing ? other.missing : [Bool](repeating: false, count: other.count)
+            if other.hasMissing {
+                missing.append(contentsOf: other.missing)
+            } else {
+                missing.append(repeating: false, count: other.count)
+            }
         }
         count += other.count
         switch type {
-        case .double, .date: doubles += other.doubles
-        case .int: ints += other.ints
-        case .bool: bools += other.bools
+        case .double, .date: doubles.append(contentsOf: other.doubles)
+        case .int: ints.append(contentsOf: other.ints)
+        case .bool: bools.append(contentsOf: other.bools)
         case .string: strings.append(contentsOf: other.strings)
         }
     }
 
-    /// The finished column; the builder is left empty.
-    mutating func finish(name: String) -> Column {
-        let mask = hasMissing ? missing : nil
+    /// Reserves room for `total` values.
+    func reserve(_ total: Int) {
+        switch type {
+        case .double, .date: doubles.reserve(total)
+        case .int: ints.reserve(total)
+        case .bool: bools.reserve(total)
+        case .string: break
+        }
+    }
+
+    /// Drops the values from row `rows` on (undoing a partly read record of a double column).
+    func truncate(to rows: Int) {
+        guard count > rows else { return }
+        doubles.truncate(to: rows)
+        if hasMissing { missing.truncate(to: rows) }
+        count = rows
+    }
+
+    /// Empties the builder but keeps its memory, for the next block.
+    func reset() {
+        doubles.truncate(to: 0)
+        ints.truncate(to: 0)
+        bools.truncate(to: 0)
+        missing.truncate(to: 0)
+        strings = StringBuilder()
+        hasMissing = false
+        count = 0
+    }
+
+    /// The finished column; the builder starts over empty.
+    func finish(name: String) -> Column {
+        let mask = hasMissing ? missing.array : nil
         let values: ColumnValues
         switch type {
-        case .double: values = .double(doubles)
-        case .date: values = .date(doubles)
-        case .int: values = .int(ints)
-        case .bool: values = .bool(bools)
+        case .double: values = .double(doubles.array)
+        case .date: values = .date(doubles.array)
+        case .int: values = .int(ints.array)
+        case .bool: values = .bool(bools.array)
         case .string: values = .string(strings.finish())
         }
-        self = ColumnBuilder(type: type)
+        doubles = RawBuffer(capacity: 0)
+        ints = RawBuffer(capacity: 0)
+        bools = RawBuffer(capacity: 0)
+        strings = StringBuilder()
+        missing = RawBuffer(capacity: 0)
+        hasMissing = false
+        count = 0
         return Column(name, values: values, missing: mask)
     }
 }

@@ -163,10 +163,13 @@ public enum Statistics {
         return ((squares - compensation * compensation / n) / (n - 1)).squareRoot()
     }
 
-    /// Quantiles `qs` of `values` with linear interpolation (numpy's default); reorders `values`.
-    /// Uses selection, not a full sort: O(n) per quantile.
+    /// Quantiles `qs` of `values` with linear interpolation (numpy's default); may reorder `values`.
+    ///
+    /// Large inputs use a radix histogram of the values' top 16 bits, which finds the bucket of every
+    /// rank in two passes, then select within those few buckets; small inputs use quickselect.
     public static func quantiles(_ values: inout [Double], _ qs: [Double]) -> [Double?] {
         guard !values.isEmpty else { return qs.map { _ in nil } }
+        if values.count >= 1 << 14 { return histogramQuantiles(values, qs) }
         return values.withUnsafeMutableBufferPointer { buffer in
             qs.map { q in
                 let position = q * Double(buffer.count - 1)
@@ -178,6 +181,74 @@ public enum Statistics {
                 for index in (lowerIndex + 1)..<buffer.count where buffer[index] < upper { upper = buffer[index] }
                 return lower + (upper - lower) * fraction
             }
+        }
+    }
+
+    /// A key whose unsigned order is the doubles' order.
+    @inline(__always)
+    static func sortKey(_ value: Double) -> UInt64 {
+        let bits = value.bitPattern
+        return bits & (1 << 63) != 0 ? ~bits : bits | (1 << 63)
+    }
+
+    static func histogramQuantiles(_ values: [Double], _ qs: [Double]) -> [Double?] {
+        let n = values.count
+        var counts = [Int](repeating: 0, count: 1 << 16)
+        values.withUnsafeBufferPointer { buffer in
+            counts.withUnsafeMutableBufferPointer { counts in
+                for value in buffer { counts[Int(sortKey(value) >> 48)] += 1 }
+            }
+        }
+        var starts = [Int](repeating: 0, count: 1 << 16)
+        var running = 0
+        for bucket in 0..<(1 << 16) {
+            starts[bucket] = running
+            running += counts[bucket]
+        }
+        func bucket(ofRank rank: Int) -> Int {
+            var low = 0
+            var high = (1 << 16) - 1
+            while low < high {
+                let middle = (low + high + 1) / 2
+                if starts[middle] <= rank { low = middle } else { high = middle - 1 }
+            }
+            return low
+        }
+        var ranks: [Int] = []
+        for q in qs {
+            let position = q * Double(n - 1)
+            let lower = Int(position.rounded(.down))
+            ranks.append(lower)
+            if lower + 1 < n { ranks.append(lower + 1) }
+        }
+        // Each needed bucket gets a slot; the table maps a bucket to its slot + 1 (0: not needed).
+        let needed = Array(Set(ranks.map(bucket(ofRank:)))).sorted()
+        var slotOf = [UInt8](repeating: 0, count: 1 << 16)
+        var members = needed.map { bucket -> [Double] in
+            var array: [Double] = []
+            array.reserveCapacity(counts[bucket])
+            return array
+        }
+        for (slot, bucket) in needed.enumerated() { slotOf[bucket] = UInt8(slot + 1) }
+        slotOf.withUnsafeBufferPointer { slotOf in
+            for value in values {
+                let slot = Int(slotOf[Int(sortKey(value) >> 48)])
+                if slot != 0 { members[slot - 1].append(value) }
+            }
+        }
+        var byRank: [Int: Double] = [:]
+        for rank in Set(ranks) {
+            let b = bucket(ofRank: rank)
+            let slot = Int(slotOf[b]) - 1
+            byRank[rank] = members[slot].withUnsafeMutableBufferPointer { select($0, rank - starts[b]) }
+        }
+        return qs.map { q in
+            let position = q * Double(n - 1)
+            let lower = Int(position.rounded(.down))
+            let fraction = position - Double(lower)
+            let low = byRank[lower]!
+            guard fraction > 0, lower + 1 < n else { return low }
+            return low + (byRank[lower + 1]! - low) * fraction
         }
     }
 

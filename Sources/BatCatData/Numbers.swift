@@ -22,10 +22,36 @@ public enum NumberFormatting {
 /// Clinger's: a decimal significand of at most 2^53 with a power of ten up to 22 converts exactly with
 /// one multiplication or division, so results are correctly rounded. Everything else falls back to `strtod`.
 public enum NumberParsing {
-    private static let powersOfTen: [Double] = (0...22).map { exponent in
-        var value = 1.0
-        for _ in 0..<exponent { value *= 10 }
-        return value
+    /// 10^exponent for 0...22, all exact in a double. A switch, not a stored table, so the hot loop
+    /// does not pay a lazy global's initialisation check on every call.
+    @inline(__always)
+    static func powerOfTen(_ exponent: Int) -> Double {
+        switch exponent {
+        case 0: 1e0
+        case 1: 1e1
+        case 2: 1e2
+        case 3: 1e3
+        case 4: 1e4
+        case 5: 1e5
+        case 6: 1e6
+        case 7: 1e7
+        case 8: 1e8
+        case 9: 1e9
+        case 10: 1e10
+        case 11: 1e11
+        case 12: 1e12
+        case 13: 1e13
+        case 14: 1e14
+        case 15: 1e15
+        case 16: 1e16
+        case 17: 1e17
+        case 18: 1e18
+        case 19: 1e19
+        case 20: 1e20
+        case 21: 1e21
+        case 22: 1e22
+        default: 1
+        }
     }
 
     /// Parses an integer in `[start, end)`: optional sign and decimal digits; `nil` otherwise or on overflow.
@@ -56,6 +82,17 @@ public enum NumberParsing {
     /// `nil` when the bytes are not a number.
     @inline(__always)
     public static func double(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> Double? {
+        if let (value, stop) = scanDouble(start, end) {
+            return stop == end ? value : nil
+        }
+        return slow(start, end)
+    }
+
+    /// Parses the decimal number that starts at `start` and returns it with the position just after it;
+    /// `nil` when no digit starts there. Used by the CSV parser to read a number and find the field's
+    /// end in one pass.
+    @inline(__always)
+    static func scanDouble(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> (Double, UnsafePointer<UInt8>)? {
         var p = start
         guard p < end else { return nil }
         var negative = false
@@ -93,33 +130,36 @@ public enum NumberParsing {
                 p += 1
             }
         }
-        guard sawDigit else { return slow(start, end) }
+        guard sawDigit else { return nil }
         if p < end && (p.pointee == UInt8(ascii: "e") || p.pointee == UInt8(ascii: "E")) {
-            p += 1
+            var q = p + 1
             var exponentNegative = false
-            if p < end && (p.pointee == UInt8(ascii: "-") || p.pointee == UInt8(ascii: "+")) {
-                exponentNegative = p.pointee == UInt8(ascii: "-")
-                p += 1
+            if q < end && (q.pointee == UInt8(ascii: "-") || q.pointee == UInt8(ascii: "+")) {
+                exponentNegative = q.pointee == UInt8(ascii: "-")
+                q += 1
             }
             var value = 0
             var sawExponentDigit = false
-            while p < end {
-                let digit = Int(p.pointee) &- 48
-                guard digit >= 0 && digit <= 9 else { return nil }
+            while q < end {
+                let digit = Int(q.pointee) &- 48
+                guard digit >= 0 && digit <= 9 else { break }
                 sawExponentDigit = true
                 if value < 100_000 { value = value * 10 + digit }
-                p += 1
+                q += 1
             }
-            guard sawExponentDigit else { return nil }
-            exponent += exponentNegative ? -value : value
+            // "1e" or "1e+" is not a number with an exponent; leave the 'e' to the caller.
+            if sawExponentDigit {
+                exponent += exponentNegative ? -value : value
+                p = q
+            }
         }
-        guard p == end else { return nil }
         if digits > 19 || significand > (1 << 53) || exponent < -22 || exponent > 22 {
-            return slow(start, end)
+            guard let value = slow(start, p) else { return nil }
+            return (value, p)
         }
         var value = Double(significand)
-        if exponent < 0 { value /= powersOfTen[-exponent] } else if exponent > 0 { value *= powersOfTen[exponent] }
-        return negative ? -value : value
+        if exponent < 0 { value /= powerOfTen(-exponent) } else if exponent > 0 { value *= powerOfTen(exponent) }
+        return (negative ? -value : value, p)
     }
 
     /// `strtod` on a NUL-terminated copy, requiring the whole field to be consumed.

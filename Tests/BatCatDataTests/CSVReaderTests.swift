@@ -223,3 +223,63 @@ struct CSVReaderTests {
         #expect(error?.message == "big.csv:60002: expected 4 fields, found 3")
     }
 }
+
+@Suite("CSV reading of all-number files")
+struct NumericCSVTests {
+    @Test("Plain, quoted, missing, exponent and CRLF fields all read right when every column is a number")
+    func mixedNumericRecords() throws {
+        let text = "a,b,c\n1.5,2,3\n\"4\",5e2,6\r\n7,,NA\n-0.25,1E-3,+8\n9,10,11"
+        var options = CSVOptions()
+        options.types = ["a": .double, "b": .double, "c": .double]
+        let frame = try CSVReader(options: options).read(text: text)
+        #expect(frame["a"]?.doubles == [1.5, 4, 7, -0.25, 9])
+        #expect(
+            frame["b"].map { c in (0..<c.count).map { c.cell($0) } } == [.double(2), .double(500), .missing, .double(0.001), .double(10)])
+        #expect(frame["c"].map { c in (0..<c.count).map { c.cell($0) } } == [.double(3), .double(6), .missing, .double(8), .double(11)])
+    }
+
+    @Test("A bad number in an all-number file is still located exactly")
+    func badNumberLocated() {
+        var options = CSVOptions()
+        options.types = ["a": .double, "b": .double]
+        let error = #expect(throws: DataError.self) { try CSVReader(options: options).read(text: "a,b\n1,2\n3,4x\n", name: "n.csv") }
+        #expect(error?.message == "n.csv:3:3: the value in column 'b' is not a number, but the column was read as double")
+    }
+
+    @Test("Number parsing agrees with the standard library on many spellings")
+    func numberParsing() {
+        var generator = SplitMix(seed: 99)
+        var spellings = [
+            "0", "-0", "1e308", "1e309", "4.9e-324", "123456789012345678901234567890", "0.1", ".5", "5.", "1e", "1e+", "--1", "1.2.3",
+            "+.e1", "inf", "-inf", "nan", "0x10", " 1",
+        ]
+        for _ in 0..<3000 {
+            let mantissa = Double(generator.next() % 10_000_000_000) / Double(1 << (generator.next() % 40))
+            let exponent = Int(generator.next() % 60) - 30
+            spellings.append("\(mantissa)e\(exponent)")
+            spellings.append(String(Double(bitPattern: generator.next())))
+            spellings.append(String(format6(Double(generator.next() % 100_000_000) / 1_000_000 - 50)))
+        }
+        for text in spellings {
+            var copy = text
+            let ours = copy.withUTF8 { NumberParsing.double($0.baseAddress!, $0.baseAddress! + $0.count) }
+            let reference = text.first == " " ? nil : Double(text)
+            if let reference, reference.isNaN {
+                #expect(ours?.isNaN == true, "\(text)")
+            } else if text.lowercased().hasPrefix("0x") {
+                #expect(ours == nil, "\(text)")
+            } else {
+                #expect(
+                    ours?.bitPattern == reference?.bitPattern, "\(text): \(String(describing: ours)) vs \(String(describing: reference))")
+            }
+        }
+    }
+
+    private func format6(_ value: Double) -> String {
+        let scaled = Int((value * 1_000_000).rounded())
+        let sign = scaled < 0 ? "-" : ""
+        let magnitude = abs(scaled)
+        let fraction = String(magnitude % 1_000_000)
+        return "\(sign)\(magnitude / 1_000_000).\(String(repeating: "0", count: 6 - fraction.count))\(fraction)"
+    }
+}

@@ -169,3 +169,29 @@ struct GroupByTests {
                 """)
     }
 }
+
+@Suite("Quantiles on large inputs")
+struct LargeQuantileTests {
+    @Test("The histogram path gives exactly what a full sort gives", arguments: [0, 1, 2])
+    func matchesSort(shape: Int) {
+        var generator = SplitMix(seed: UInt64(shape + 11))
+        let values: [Double] = (0..<100_003).map { index in
+            let u = Double(generator.next() >> 11) / Double(1 << 53)
+            switch shape {
+            case 0: return u * 2 - 1  // spread over many buckets
+            case 1: return 1000 + u  // every value in one or two buckets
+            default: return index % 7 == 0 ? -u * 1e6 : Double(index % 13)  // ties and negatives
+            }
+        }
+        let qs = [0, 0.01, 0.25, 0.5, 0.75, 0.99, 1]
+        let sorted = values.sorted()
+        let expected = qs.map { q -> Double in
+            let position = q * Double(sorted.count - 1)
+            let lower = Int(position.rounded(.down))
+            let fraction = position - Double(lower)
+            return fraction > 0 ? sorted[lower] + (sorted[lower + 1] - sorted[lower]) * fraction : sorted[lower]
+        }
+        var copy = values
+        #expect(Statistics.quantiles(&copy, qs) == expected.map { Optional($0) })
+    }
+}
