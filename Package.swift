@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .executable(name: "batcat", targets: ["batcat"]),
         .library(name: "BatCatData", targets: ["BatCatData"]),
+        .library(name: "BatCatML", targets: ["BatCatML"]),
         .library(name: "BatCatCore", targets: ["BatCatCore"]),
         .library(name: "BatCatDeploy", targets: ["BatCatDeploy"]),
     ],
@@ -26,6 +27,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "BatCatData", swiftSettings: swiftSettings),
+        .target(name: "BatCatML", dependencies: ["BatCatData"], swiftSettings: swiftSettings),
         .target(
             name: "BatCatCore",
             dependencies: [
@@ -46,6 +48,7 @@ let package = Package(
             dependencies: [
                 "BatCatCore",
                 "BatCatData",
+                "BatCatML",
                 "BatCatDeploy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -61,6 +64,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "BatCatDataTests", dependencies: ["BatCatData"], swiftSettings: swiftSettings),
+        .testTarget(name: "BatCatMLTests", dependencies: ["BatCatML", "BatCatData"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BatCatCoreTests",
             dependencies: [

@@ -266,7 +266,7 @@ public struct DataFrame: Sendable, Equatable {
             }
             for r in 0..<rowCount { values[r * width + c] = doubles[r] }
         }
-        return Matrix(rows: rowCount, columns: width, values: values)
+        return Matrix(rows: rowCount, columns: width, values: values, columnNames: picked.columnNames)
     }
 }
 
@@ -322,13 +322,21 @@ public struct Matrix: Sendable, Equatable {
     public var columns: Int
     /// The values, row after row.
     public var values: [Double]
+    /// The columns' names, when the matrix came from a frame (empty otherwise); used in messages.
+    public var columnNames: [String]
 
     /// Creates a matrix; `values` must hold `rows × columns` numbers.
-    public init(rows: Int, columns: Int, values: [Double]) {
+    public init(rows: Int, columns: Int, values: [Double], columnNames: [String] = []) {
         precondition(values.count == rows * columns, "a \(rows)×\(columns) matrix needs \(rows * columns) values")
         self.rows = rows
         self.columns = columns
         self.values = values
+        self.columnNames = columnNames
+    }
+
+    /// How messages name column `index`: `'bmi'`, or `feature 3` when the matrix has no names.
+    public func describeColumn(_ index: Int) -> String {
+        index < columnNames.count ? "'\(columnNames[index])'" : "feature \(index + 1)"
     }
 
     /// The value at `row`, `column`.

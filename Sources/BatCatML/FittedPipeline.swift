@@ -1,0 +1,251 @@
+import BatCatData
+
+/// What a model expects of each input feature, learned in training.
+public struct FeatureSchema: Codable, Equatable, Sendable {
+    /// The column's name.
+    public var name: String
+    /// Its type in training.
+    public var type: ColumnType
+    /// Whether training data had missing values in it.
+    public var nullable: Bool
+    /// The categories seen, for text columns (sorted; at most 1,000 are kept).
+    public var categories: [String]?
+    /// The smallest value seen, for numbers.
+    public var minimum: Double?
+    /// The largest value seen, for numbers.
+    public var maximum: Double?
+}
+
+/// A fitted pipeline: input schema, fitted steps and fitted estimator. It checks its input on every prediction.
+///
+/// ## Topics
+/// - ``predict(_:)``
+/// - ``features``
+public struct FittedPipeline: Codable, Equatable, Sendable {
+    /// The input features, in the order rows give them.
+    public var features: [FeatureSchema]
+    /// The target column's name.
+    public var target: String
+    /// The class labels, for classifiers.
+    public var classes: [ClassLabel]?
+    /// The fitted preprocessing steps, in order, with their names.
+    public var steps: [NamedFittedStep]
+    /// The names of the columns the estimator sees, after preprocessing.
+    public var modelInputs: [String]
+    /// The fitted estimator.
+    public var model: FittedModel
+
+    /// A named fitted step.
+    public struct NamedFittedStep: Codable, Equatable, Sendable {
+        /// The step's name.
+        public var name: String
+        /// The fitted step.
+        public var step: FittedStep
+    }
+
+    /// Whether the model predicts classes.
+    public var isClassifier: Bool { classes != nil }
+
+    /// The feature names, in order.
+    public var featureNames: [String] { features.map(\.name) }
+
+    /// Predictions for every row of `frame`, which must hold every feature (other columns are ignored).
+    public func predict(_ frame: DataFrame) throws(MLError) -> Predictions {
+        let x = try matrix(for: frame)
+        switch model {
+        case .linear(let fitted):
+            return Predictions(values: try fitted.predict(x))
+        case .logistic(let fitted):
+            let probabilities = try fitted.predictProbabilities(x)
+            var labels: [ClassLabel] = []
+            labels.reserveCapacity(probabilities.rows)
+            for row in 0..<probabilities.rows {
+                var best = 0
+                for k in 1..<probabilities.columns where probabilities[row, k] > probabilities[row, best] { best = k }
+                labels.append(fitted.classes[best])
+            }
+            return Predictions(labels: labels, probabilities: probabilities, classes: fitted.classes)
+        }
+    }
+
+    /// The estimator's input matrix for `frame`: the features checked and conformed, the steps applied.
+    public func matrix(for frame: DataFrame) throws(MLError) -> Matrix {
+        var current = try conform(frame)
+        for named in steps { current = try named.step.transform(current) }
+        do {
+            return try current.matrix(modelInputs)
+        } catch {
+            throw MLError(.invalidData, error.message, hints: error.hints)
+        }
+    }
+
+    /// The feature columns of `frame`, in schema order, with numeric columns as doubles and text as text.
+    public func conform(_ frame: DataFrame) throws(MLError) -> DataFrame {
+        var columns: [Column] = []
+        for feature in features {
+            guard let column = frame[feature.name] else {
+                throw MLError(
+                    .schemaMismatch, "the input has no column '\(feature.name)', which the model needs",
+                    hints: ["the model's features are: \(featureNames.joined(separator: ", "))"])
+            }
+            columns.append(try FittedPipeline.conform(column, to: feature))
+        }
+        do {
+            return try DataFrame(columns: columns)
+        } catch {
+            throw MLError(.invalidData, error.message)
+        }
+    }
+
+    static func conform(_ column: Column, to feature: FeatureSchema) throws(MLError) -> Column {
+        switch feature.type {
+        case .double, .int, .bool, .date:
+            if column.type == .string {
+                throw MLError(
+                    .schemaMismatch, "column '\(feature.name)' holds text, but the model was trained on numbers in it",
+                    hints: ["check the input's column order and values; a stray text value makes the whole column text"])
+            }
+            return column
+        case .string:
+            if column.type == .string { return column }
+            return Column(column.name, strings: (0..<column.count).map { column.isMissing($0) ? nil : column.cell($0).description })
+        }
+    }
+
+    /// The schema of a frame's features, as recorded in an artifact.
+    static func schema(of frame: DataFrame, features: [String]) -> [FeatureSchema] {
+        features.compactMap { name in
+            guard let column = frame[name] else { return nil }
+            var schema = FeatureSchema(name: name, type: column.type, nullable: column.missing != nil)
+            if column.type == .string {
+                var seen = Set<String>()
+                for index in 0..<column.count where !column.isMissing(index) { seen.insert(column.cell(index).description) }
+                schema.categories = Array(seen.sorted().prefix(1000))
+            } else if let doubles = column.doubles {
+                let present = doubles.indices.filter { !column.isMissing($0) }.map { doubles[$0] }
+                schema.minimum = present.min()
+                schema.maximum = present.max()
+            }
+            return schema
+        }
+    }
+}
+
+/// A pipeline's predictions: values for regression, labels and probabilities for classification.
+public struct Predictions: Sendable, Equatable {
+    /// Predicted values (regression).
+    public var values: [Double]?
+    /// Predicted labels (classification).
+    public var labels: [ClassLabel]?
+    /// Class probabilities, rows × classes (classification).
+    public var probabilities: Matrix?
+    /// The classes, in the probabilities' column order.
+    public var classes: [ClassLabel]?
+
+    /// The number of rows predicted.
+    public var count: Int { values?.count ?? labels?.count ?? 0 }
+}
+
+/// Preprocessing steps and an estimator, by name: the unfitted form of ``FittedPipeline``.
+public struct Pipeline: Codable, Hashable, Sendable {
+    /// A named step.
+    public struct NamedStep: Codable, Hashable, Sendable {
+        /// The step's name.
+        public var name: String
+        /// The step.
+        public var step: PreprocessingStep
+
+        /// Creates a named step.
+        public init(_ name: String, _ step: PreprocessingStep) {
+            self.name = name
+            self.step = step
+        }
+    }
+
+    /// The preprocessing steps, in order.
+    public var steps: [NamedStep]
+    /// The estimator.
+    public var estimator: EstimatorChoice
+
+    /// Creates a pipeline.
+    public init(steps: [NamedStep] = [], estimator: EstimatorChoice) {
+        self.steps = steps
+        self.estimator = estimator
+    }
+
+    /// Fits the steps in order on the `features` of `frame`, then the estimator on the result and `target`.
+    public func fit(_ frame: DataFrame, features: [String], target: String) throws(MLError) -> FittedPipeline {
+        let schema = FittedPipeline.schema(of: frame, features: features)
+        var probe = FittedPipeline(
+            features: schema, target: target, classes: nil, steps: [], modelInputs: [],
+            model: .linear(.init(coefficients: [], intercept: 0)))
+        var current = try probe.conform(frame)
+        var fittedSteps: [FittedPipeline.NamedFittedStep] = []
+        for named in steps {
+            let fitted: FittedStep
+            do {
+                fitted = try named.step.fit(current)
+            } catch {
+                throw MLError(error.code, "step '\(named.name)': \(error.message)", hints: error.hints)
+            }
+            current = try fitted.transform(current)
+            fittedSteps.append(.init(name: named.name, step: fitted))
+        }
+        let x: Matrix
+        do {
+            x = try current.matrix()
+        } catch {
+            throw MLError(
+                .invalidData, error.message,
+                hints: error.code == .nonNumeric && error.message.contains("text")
+                    ? ["add a oneHotEncoder or ordinalEncoder step for text features"] : error.hints)
+        }
+        guard let targetColumn = frame[target] else {
+            throw MLError(
+                .invalidData, "there is no target column '\(target)'",
+                hints: ["the columns are: \(frame.columnNames.joined(separator: ", "))"])
+        }
+        probe.steps = fittedSteps
+        probe.modelInputs = current.columnNames
+        switch estimator {
+        case .linearRegression(let e): probe.model = .linear(try e.fit(x, try Pipeline.numericTarget(targetColumn)))
+        case .ridge(let e): probe.model = .linear(try e.fit(x, try Pipeline.numericTarget(targetColumn)))
+        case .lasso(let e): probe.model = .linear(try e.fit(x, try Pipeline.numericTarget(targetColumn)))
+        case .logisticRegression(let e):
+            let fitted = try e.fit(x, try Pipeline.labels(targetColumn))
+            probe.classes = fitted.classes
+            probe.model = .logistic(fitted)
+        }
+        return probe
+    }
+
+    /// The target as numbers; a missing or text value is an error naming the row.
+    static func numericTarget(_ column: Column) throws(MLError) -> [Double] {
+        guard let values = column.doubles else {
+            throw MLError(
+                .invalidData, "the target '\(column.name)' holds text, so it cannot be regressed on",
+                hints: ["use logisticRegression to predict categories, or fix the column"])
+        }
+        if let row = values.indices.first(where: { column.isMissing($0) || !values[$0].isFinite }) {
+            throw MLError(
+                .invalidData, "the target '\(column.name)' is missing or not finite in row \(row + 1)",
+                hints: ["drop rows whose target is missing before training"])
+        }
+        return values
+    }
+
+    /// The target as class labels; a missing value is an error naming the row.
+    static func labels(_ column: Column) throws(MLError) -> [ClassLabel] {
+        var labels: [ClassLabel] = []
+        labels.reserveCapacity(column.count)
+        for row in 0..<column.count {
+            guard let label = ClassLabel(column.cell(row)) else {
+                throw MLError(
+                    .invalidData, "the target '\(column.name)' is missing or not a class label in row \(row + 1)",
+                    hints: ["drop rows whose target is missing; class labels are whole numbers or text"])
+            }
+            labels.append(label)
+        }
+        return labels
+    }
+}

@@ -1,0 +1,266 @@
+import BatCatData
+
+/// Ordinary least squares: the coefficients that minimise the squared error.
+///
+/// Two solvers:
+/// - `normal` solves the normal equations on centred data by Cholesky factorisation, and refuses a
+///   design matrix whose columns depend on each other (naming the column).
+/// - `gradientDescent` runs full-batch gradient descent on the mean squared error,
+///   θ ← θ − η · (2/n) Xᵀ(Xθ − y), keeping the loss of every iteration. Each step is computed from the
+///   Gram matrix [X 1]ᵀ[X 1] and [X 1]ᵀy, formed once in one pass over the data, so an iteration costs
+///   O(p²) instead of a pass over all rows; the iterates are the same as the row-by-row formula's.
+///
+/// ## Topics
+/// - ``Solver``
+/// - ``Fitted``
+public struct LinearRegression: Regressor {
+    /// How the coefficients are found.
+    public enum Solver: String, Codable, Hashable, Sendable {
+        /// Normal equations with Cholesky factorisation.
+        case normal
+        /// Full-batch gradient descent.
+        case gradientDescent
+    }
+
+    /// How the coefficients are found.
+    public var solver: Solver = .normal
+    /// Whether to fit an intercept.
+    public var fitIntercept = true
+    /// Gradient descent's step size η.
+    public var learningRate = 0.01
+    /// Gradient descent's number of iterations.
+    public var iterations = 1000
+    /// Gradient descent stops early when an iteration improves the loss by less than this fraction.
+    public var tolerance = 0.0
+    /// Gradient descent's starting coefficients (zeros when `nil`); one per feature.
+    public var initialWeights: [Double]?
+
+    /// Defaults: the normal solver, with an intercept.
+    public init(
+        solver: Solver = .normal, fitIntercept: Bool = true, learningRate: Double = 0.01, iterations: Int = 1000,
+        tolerance: Double = 0, initialWeights: [Double]? = nil
+    ) {
+        self.solver = solver
+        self.fitIntercept = fitIntercept
+        self.learningRate = learningRate
+        self.iterations = iterations
+        self.tolerance = tolerance
+        self.initialWeights = initialWeights
+    }
+
+    /// A fitted linear model: ŷ = x · coefficients + intercept.
+    public struct Fitted: FittedRegressor {
+        /// One coefficient per feature.
+        public var coefficients: [Double]
+        /// The intercept (0 without one).
+        public var intercept: Double
+        /// Gradient descent's mean squared error after each iteration (at most 1,000 points, evenly thinned).
+        public var lossHistory: [Double]?
+        /// How many iterations gradient descent ran.
+        public var iterationsRun: Int?
+
+        /// How many features a row must have.
+        public var featureCount: Int { coefficients.count }
+
+        /// ŷ for every row.
+        public func predict(_ x: Matrix) throws(MLError) -> [Double] {
+            try checkWidth(x, coefficients.count)
+            return LinearAlgebra.predict(x, weights: coefficients, intercept: intercept)
+        }
+    }
+
+    /// Fits the model.
+    public func fit(_ x: Matrix, _ y: [Double]) throws(MLError) -> Fitted {
+        try checkTrainingData(x, targetCount: y.count)
+        try checkTarget(y)
+        switch solver {
+        case .normal:
+            let (coefficients, intercept) = try LinearModelSolver.ridge(x, y, alpha: 0, fitIntercept: fitIntercept)
+            return Fitted(coefficients: coefficients, intercept: intercept)
+        case .gradientDescent:
+            return try gradientDescent(x, y)
+        }
+    }
+
+    private func gradientDescent(_ x: Matrix, _ y: [Double]) throws(MLError) -> Fitted {
+        guard learningRate > 0, learningRate.isFinite else {
+            throw MLError(.invalidHyperparameter, "learningRate must be a positive number, not \(learningRate)")
+        }
+        guard iterations >= 1 else { throw MLError(.invalidHyperparameter, "iterations must be at least 1, not \(iterations)") }
+        guard tolerance >= 0 else { throw MLError(.invalidHyperparameter, "tolerance must be 0 or more, not \(tolerance)") }
+        let p = x.columns
+        if let initialWeights, initialWeights.count != p {
+            throw MLError(
+                .invalidHyperparameter, "initialWeights has \(initialWeights.count) values but there are \(p) features",
+                hints: ["give one starting weight per feature, or leave initialWeights out"])
+        }
+        let (gram, cross, yy) = LinearAlgebra.augmentedGram(x, y: y)
+        let size = p + 1
+        let n = Double(x.rows)
+        var theta = (initialWeights ?? [Double](repeating: 0, count: p)) + [0]
+        func loss(_ theta: [Double]) -> Double {
+            var quadratic = 0.0
+            var linear = 0.0
+            for i in 0..<size {
+                var row = 0.0
+                for j in 0..<size { row += gram[i * size + j] * theta[j] }
+                quadratic += theta[i] * row
+                linear += theta[i] * cross[i]
+            }
+            return max(0, (quadratic - 2 * linear + yy) / n)
+        }
+        var history: [Double] = []
+        var previous = loss(theta)
+        let first = previous
+        var ran = 0
+        var gradient = [Double](repeating: 0, count: size)
+        for iteration in 1...iterations {
+            for i in 0..<size {
+                var row = 0.0
+                for j in 0..<size { row += gram[i * size + j] * theta[j] }
+                gradient[i] = 2 / n * (row - cross[i])
+            }
+            if !fitIntercept { gradient[p] = 0 }
+            for i in 0..<size { theta[i] -= learningRate * gradient[i] }
+            let current = loss(theta)
+            history.append(current)
+            ran = iteration
+            guard current.isFinite, current <= max(first, 1) * 1e12 else {
+                throw MLError(
+                    .diverged,
+                    "gradient descent diverged at iteration \(iteration): the loss grew to \(current.isFinite ? String(current) : "infinity")",
+                    hints: ["lower learningRate (now \(learningRate)), or scale the features first (StandardScaler)"])
+            }
+            if tolerance > 0 && abs(previous - current) <= tolerance * max(previous, .leastNormalMagnitude) { break }
+            previous = current
+        }
+        let stride = max(1, (history.count + 999) / 1000)
+        let thinned = Swift.stride(from: stride - 1, to: history.count, by: stride).map { history[$0] }
+        return Fitted(coefficients: Array(theta[0..<p]), intercept: theta[p], lossHistory: thinned, iterationsRun: ran)
+    }
+}
+
+/// Least squares with an L2 penalty α‖w‖² on the coefficients (not the intercept).
+public struct Ridge: Regressor {
+    /// The penalty's strength; 0 is ordinary least squares.
+    public var alpha = 1.0
+    /// Whether to fit an intercept.
+    public var fitIntercept = true
+
+    /// Defaults as scikit-learn's: α = 1, with an intercept.
+    public init(alpha: Double = 1.0, fitIntercept: Bool = true) {
+        self.alpha = alpha
+        self.fitIntercept = fitIntercept
+    }
+
+    /// Fits the model.
+    public func fit(_ x: Matrix, _ y: [Double]) throws(MLError) -> LinearRegression.Fitted {
+        guard alpha >= 0, alpha.isFinite else { throw MLError(.invalidHyperparameter, "alpha must be 0 or more, not \(alpha)") }
+        try checkTrainingData(x, targetCount: y.count)
+        try checkTarget(y)
+        let (coefficients, intercept) = try LinearModelSolver.ridge(x, y, alpha: alpha, fitIntercept: fitIntercept)
+        return LinearRegression.Fitted(coefficients: coefficients, intercept: intercept)
+    }
+}
+
+/// Least squares with an L1 penalty, by cyclic coordinate descent:
+/// minimises (1/2n)‖y − Xw − b‖² + α‖w‖₁, as scikit-learn's `Lasso` does.
+public struct Lasso: Regressor {
+    /// The penalty's strength.
+    public var alpha = 1.0
+    /// Whether to fit an intercept.
+    public var fitIntercept = true
+    /// The most passes over the coefficients.
+    public var maxIterations = 1000
+    /// Stop when the largest coefficient change is below this fraction of the largest coefficient.
+    public var tolerance = 1e-4
+
+    /// Defaults as scikit-learn's.
+    public init(alpha: Double = 1.0, fitIntercept: Bool = true, maxIterations: Int = 1000, tolerance: Double = 1e-4) {
+        self.alpha = alpha
+        self.fitIntercept = fitIntercept
+        self.maxIterations = maxIterations
+        self.tolerance = tolerance
+    }
+
+    /// Fits the model.
+    public func fit(_ x: Matrix, _ y: [Double]) throws(MLError) -> LinearRegression.Fitted {
+        guard alpha >= 0, alpha.isFinite else { throw MLError(.invalidHyperparameter, "alpha must be 0 or more, not \(alpha)") }
+        guard maxIterations >= 1 else { throw MLError(.invalidHyperparameter, "maxIterations must be at least 1") }
+        try checkTrainingData(x, targetCount: y.count)
+        try checkTarget(y)
+        let p = x.columns
+        let n = Double(x.rows)
+        let means = fitIntercept ? LinearAlgebra.columnMeans(x) : [Double](repeating: 0, count: p)
+        let yMean = fitIntercept ? y.reduce(0, +) / n : 0
+        let (gram, cross) = LinearAlgebra.centredGram(x, means: means, y: y, yMean: yMean)
+        var w = [Double](repeating: 0, count: p)
+        let threshold = alpha * n
+        var iteration = 0
+        while iteration < maxIterations {
+            iteration += 1
+            var maxChange = 0.0
+            var maxWeight = 0.0
+            for j in 0..<p {
+                let diagonal = gram[j * p + j]
+                guard diagonal > 0 else {
+                    w[j] = 0
+                    continue
+                }
+                var rho = cross[j]
+                for k in 0..<p where k != j { rho -= gram[j * p + k] * w[k] }
+                let updated = rho > threshold ? (rho - threshold) / diagonal : (rho < -threshold ? (rho + threshold) / diagonal : 0)
+                maxChange = max(maxChange, abs(updated - w[j]))
+                w[j] = updated
+                maxWeight = max(maxWeight, abs(updated))
+            }
+            if maxWeight == 0 || maxChange / maxWeight < tolerance { break }
+        }
+        var intercept = 0.0
+        if fitIntercept {
+            intercept = yMean
+            for j in 0..<p { intercept -= w[j] * means[j] }
+        }
+        return LinearRegression.Fitted(coefficients: w, intercept: intercept, iterationsRun: iteration)
+    }
+}
+
+/// Shared solver for least squares and ridge, and the target check.
+enum LinearModelSolver {
+    /// Solves (XcᵀXc + αI) w = Xcᵀyc on centred data (or raw data without an intercept) by Cholesky.
+    static func ridge(_ x: Matrix, _ y: [Double], alpha: Double, fitIntercept: Bool) throws(MLError) -> ([Double], Double) {
+        let p = x.columns
+        let n = Double(x.rows)
+        let means = fitIntercept ? LinearAlgebra.columnMeans(x) : [Double](repeating: 0, count: p)
+        let yMean = fitIntercept ? y.reduce(0, +) / n : 0
+        var (gram, cross) = LinearAlgebra.centredGram(x, means: means, y: y, yMean: yMean)
+        for j in 0..<p { gram[j * p + j] += alpha }
+        let factor: [Double]
+        switch LinearAlgebra.cholesky(gram, size: p) {
+        case .success(let l): factor = l
+        case .failure(let dependent):
+            let constant = gram[dependent.index * p + dependent.index] <= 1e-12 * max(1, abs(means[dependent.index]))
+            throw MLError(
+                .singularMatrix,
+                constant
+                    ? "feature \(x.describeColumn(dependent.index)) is constant, so its coefficient cannot be determined"
+                    : "feature \(x.describeColumn(dependent.index)) is a linear combination of the features before it, so the normal equations have no unique solution",
+                hints: [
+                    "drop the feature, or use Ridge (alpha > 0) or the gradientDescent solver, which accept dependent features"
+                ])
+        }
+        let w = LinearAlgebra.choleskySolve(factor, size: p, cross)
+        var intercept = yMean
+        for j in 0..<p { intercept -= w[j] * means[j] }
+        return (w, fitIntercept ? intercept : 0)
+    }
+}
+
+/// A regression target must be finite numbers.
+func checkTarget(_ y: [Double]) throws(MLError) {
+    if let row = y.firstIndex(where: { !$0.isFinite }) {
+        throw MLError(
+            .invalidData, "the target is missing or not finite in row \(row + 1)",
+            hints: ["drop the rows whose target is missing before training; a model cannot learn from them"])
+    }
+}

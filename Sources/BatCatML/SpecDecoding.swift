@@ -1,0 +1,175 @@
+/// Decoding of settings objects in training specs: every key optional (its default applies), and an
+/// unknown key is an error that names it, so a typo never passes silently.
+struct SettingKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+extension Decoder {
+    /// The settings object, after checking that it has only `allowed` keys (and `type`).
+    func settings(_ owner: String, allowed: [String]) throws -> KeyedDecodingContainer<SettingKey> {
+        let container = try self.container(keyedBy: SettingKey.self)
+        let known = Set(allowed + ["type", "name"])
+        for key in container.allKeys where !known.contains(key.stringValue) {
+            let close = allowed.first { $0.lowercased() == key.stringValue.lowercased().replacingUnderscores() }
+            var message = "\(owner) has no setting '\(key.stringValue)'; its settings are: \(allowed.joined(separator: ", "))"
+            if let close { message += " (did you mean '\(close)'?)" }
+            throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: message)
+        }
+        return container
+    }
+}
+
+extension String {
+    /// `learning_rate` → `learningrate`, for suggesting `learningRate`.
+    fileprivate func replacingUnderscores() -> String {
+        split(separator: "_").joined().lowercased()
+    }
+}
+
+extension KeyedDecodingContainer where Key == SettingKey {
+    /// The setting's value, or `fallback` when it is absent.
+    func value<T: Decodable>(_ name: String, default fallback: T) throws -> T {
+        try decodeIfPresent(T.self, forKey: SettingKey(stringValue: name)) ?? fallback
+    }
+
+    /// The setting's value, or `nil` when it is absent.
+    func optional<T: Decodable>(_ name: String) throws -> T? {
+        try decodeIfPresent(T.self, forKey: SettingKey(stringValue: name))
+    }
+
+    /// A setting that may be written as a number or a text, read as text.
+    func text(_ name: String) throws -> String? {
+        let key = SettingKey(stringValue: name)
+        guard contains(key) else { return nil }
+        if let text = try? decode(String.self, forKey: key) { return text }
+        if let number = try? decode(Double.self, forKey: key) {
+            return number == number.rounded() && abs(number) < 1e15 ? String(Int(number)) : String(number)
+        }
+        return try decode(String.self, forKey: key)
+    }
+}
+
+extension SimpleImputer {
+    /// Decodes from a spec; every setting optional.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.settings("simpleImputer", allowed: ["strategy", "fillValue", "addIndicator", "columns"])
+        self.init(
+            strategy: try c.value("strategy", default: .mean), fillValue: try c.text("fillValue"),
+            addIndicator: try c.value("addIndicator", default: false), columns: try c.optional("columns"))
+    }
+}
+
+extension RareLabelGrouper {
+    /// Decodes from a spec; every setting optional.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.settings("rareLabelGrouper", allowed: ["minimumFrequency", "label", "columns"])
+        self.init(
+            minimumFrequency: try c.value("minimumFrequency", default: 0.05), label: try c.value("label", default: "Rare"),
+            columns: try c.optional("columns"))
+    }
+}
+
+extension OneHotEncoder {
+    /// Decodes from a spec; every setting optional.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.settings("oneHotEncoder", allowed: ["unknown", "columns"])
+        self.init(unknown: try c.value("unknown", default: .error), columns: try c.optional("columns"))
+    }
+}
+
+extension OrdinalEncoder {
+    /// Decodes from a spec; every setting optional.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.settings("ordinalEncoder", allowed: ["unknown", "columns"])
+        self.init(unknown: try c.value("unknown", default: .error), columns: try c.optional("columns"))
+    }
+}
+
+extension StandardScaler {
+    /// Decodes from a spec; every setting optional.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.settings("standardScaler", allowed: ["withMean", "withStd", "columns"])
+        self.init(
+            withMean: try c.value("withMean", default: true), withStd: try c.value("withStd", default: true),
+            columns: try c.optional("columns"))
+    }
+}
+
+extension MinMaxScaler {
+    /// Decodes from a spec; every setting optional.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.settings("minMaxScaler", allowed: ["columns"])
+        self.init(columns: try c.optional("columns"))
+    }
+}
+
+extension RobustScaler {
+    /// Decodes from a spec; every setting optional.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.settings("robustScaler", allowed: ["columns"])
+        self.init(columns: try c.optional("columns"))
+    }
+}
+
+extension OutlierCapper {
+    /// Decodes from a spec; every setting optional.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.settings("outlierCapper", allowed: ["method", "fold", "lower", "upper", "columns"])
+        self.init(
+            method: try c.value("method", default: .iqr), fold: try c.value("fold", default: 1.5),
+            lower: try c.value("lower", default: 0.05),
+            upper: try c.value("upper", default: 0.95), columns: try c.optional("columns"))
+    }
+}
+
+extension ColumnTransformer {
+    /// Decodes from a spec.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.settings("columnTransformer", allowed: ["entries", "passthrough"])
+        self.init(entries: try c.value("entries", default: []), passthrough: try c.value("passthrough", default: true))
+    }
+}
+
+extension LinearRegression {
+    /// Decodes from a spec; every setting optional.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.settings(
+            "linearRegression", allowed: ["solver", "fitIntercept", "learningRate", "iterations", "tolerance", "initialWeights"])
+        self.init(
+            solver: try c.value("solver", default: .normal), fitIntercept: try c.value("fitIntercept", default: true),
+            learningRate: try c.value("learningRate", default: 0.01), iterations: try c.value("iterations", default: 1000),
+            tolerance: try c.value("tolerance", default: 0), initialWeights: try c.optional("initialWeights"))
+    }
+}
+
+extension Ridge {
+    /// Decodes from a spec; every setting optional.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.settings("ridge", allowed: ["alpha", "fitIntercept"])
+        self.init(alpha: try c.value("alpha", default: 1.0), fitIntercept: try c.value("fitIntercept", default: true))
+    }
+}
+
+extension Lasso {
+    /// Decodes from a spec; every setting optional.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.settings("lasso", allowed: ["alpha", "fitIntercept", "maxIterations", "tolerance"])
+        self.init(
+            alpha: try c.value("alpha", default: 1.0), fitIntercept: try c.value("fitIntercept", default: true),
+            maxIterations: try c.value("maxIterations", default: 1000), tolerance: try c.value("tolerance", default: 1e-4))
+    }
+}
+
+extension LogisticRegression {
+    /// Decodes from a spec; every setting optional.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.settings("logisticRegression", allowed: ["c", "solver", "maxIterations", "tolerance", "fitIntercept"])
+        self.init(
+            c: try c.value("c", default: 1.0), solver: try c.value("solver", default: .lbfgs),
+            maxIterations: try c.value("maxIterations", default: 100),
+            tolerance: try c.value("tolerance", default: 1e-4), fitIntercept: try c.value("fitIntercept", default: true))
+    }
+}

@@ -1,0 +1,219 @@
+import Foundation
+
+/// A training run, described as data (YAML or JSON): the data, the target and features, the split,
+/// the preprocessing steps, the estimator, the metrics, the gate and the seed.
+///
+/// ```yaml
+/// name: diabetes-bmi
+/// data: diabetes.csv
+/// target: target
+/// features: [bmi]
+/// split: {method: ordered, test: 20}
+/// estimator: {type: linearRegression, solver: normal}
+/// gate: ["r2 >= 0.2"]
+/// ```
+public struct TrainingSpec: Codable, Hashable, Sendable {
+    /// The model's name.
+    public var name: String
+    /// The data: a CSV path, relative to the spec's folder.
+    public var data: String
+    /// The column to predict.
+    public var target: String
+    /// The feature columns; `nil` means every column except the target and ``exclude``.
+    public var features: [String]?
+    /// Columns never used as features (identifiers, timestamps).
+    public var exclude: [String]?
+    /// How rows are split into training and evaluation sets; `nil` evaluates on the training rows.
+    public var split: SplitSpec?
+    /// The preprocessing steps, in order.
+    public var preprocessing: [Pipeline.NamedStep]
+    /// The estimator.
+    public var estimator: EstimatorChoice
+    /// The metrics to report; `nil` reports every one that applies.
+    public var metrics: [String]?
+    /// Conditions the model must meet to be written, such as `r2 >= 0.2`.
+    public var gate: [String]
+    /// The seed of every random choice.
+    public var seed: UInt64
+    /// Where the artifact is written, relative to the spec's folder; `nil` means `<name>.model.json` beside the spec.
+    public var output: String?
+    /// Folds of cross-validation on the training rows, reported beside the metrics; `nil` for none.
+    public var crossValidation: Int?
+
+    /// How the rows are split.
+    public struct SplitSpec: Codable, Hashable, Sendable {
+        /// The method.
+        public enum Method: String, Codable, Hashable, Sendable {
+            /// Shuffled with the seed.
+            case random
+            /// The last rows are the test set (or the first, with `testAtStart`).
+            case ordered
+            /// Shuffled within each class, so both sets keep the class shares.
+            case stratified
+        }
+
+        /// The method.
+        public var method: Method
+        /// The test set: a fraction in (0, 1), or a number of rows.
+        public var test: Double
+        /// For `ordered`: the test rows come first.
+        public var testAtStart: Bool
+
+        /// Creates a split.
+        public init(method: Method, test: Double, testAtStart: Bool = false) {
+            self.method = method
+            self.test = test
+            self.testAtStart = testAtStart
+        }
+
+        /// Decodes; `method` defaults to random and `test` to 0.2.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.settings("split", allowed: ["method", "test", "testAtStart"])
+            self.init(
+                method: try c.value("method", default: .random), test: try c.value("test", default: 0.2),
+                testAtStart: try c.value("testAtStart", default: false))
+        }
+    }
+
+    /// Creates a spec.
+    public init(
+        name: String, data: String, target: String, features: [String]? = nil, exclude: [String]? = nil, split: SplitSpec? = nil,
+        preprocessing: [Pipeline.NamedStep] = [], estimator: EstimatorChoice, metrics: [String]? = nil, gate: [String] = [],
+        seed: UInt64 = 42, output: String? = nil, crossValidation: Int? = nil
+    ) {
+        self.name = name
+        self.data = data
+        self.target = target
+        self.features = features
+        self.exclude = exclude
+        self.split = split
+        self.preprocessing = preprocessing
+        self.estimator = estimator
+        self.metrics = metrics
+        self.gate = gate
+        self.seed = seed
+        self.output = output
+        self.crossValidation = crossValidation
+    }
+
+    /// Decodes a spec; unknown keys are errors, and `gate` may be one string or a list.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.settings(
+            "the training spec",
+            allowed: [
+                "name", "data", "target", "features", "exclude", "split", "preprocessing", "estimator", "metrics", "gate", "seed",
+                "output", "crossValidation",
+            ])
+        let key = { SettingKey(stringValue: $0) }
+        guard let name: String = try c.optional("name") else {
+            throw DecodingError.keyNotFound(key("name"), .init(codingPath: [], debugDescription: "the spec needs a name"))
+        }
+        guard let data: String = try c.optional("data") else {
+            throw DecodingError.keyNotFound(key("data"), .init(codingPath: [], debugDescription: "the spec needs data: a CSV path"))
+        }
+        guard let target: String = try c.optional("target") else {
+            throw DecodingError.keyNotFound(key("target"), .init(codingPath: [], debugDescription: "the spec needs a target column"))
+        }
+        guard let estimator: EstimatorChoice = try c.optional("estimator") else {
+            throw DecodingError.keyNotFound(key("estimator"), .init(codingPath: [], debugDescription: "the spec needs an estimator"))
+        }
+        var gate: [String] = []
+        if let single = try? c.decode(String.self, forKey: key("gate")) {
+            gate = [single]
+        } else {
+            gate = try c.value("gate", default: [])
+        }
+        var steps: [Pipeline.NamedStep] = []
+        if c.contains(key("preprocessing")) {
+            var list = try c.nestedUnkeyedContainer(forKey: key("preprocessing"))
+            var index = 0
+            while !list.isAtEnd {
+                let step = try list.decode(StepEntry.self)
+                index += 1
+                steps.append(Pipeline.NamedStep(step.name ?? "\(step.typeName)-\(index)", step.step))
+            }
+        }
+        self.init(
+            name: name, data: data, target: target, features: try c.optional("features"), exclude: try c.optional("exclude"),
+            split: try c.optional("split"), preprocessing: steps, estimator: estimator, metrics: try c.optional("metrics"), gate: gate,
+            seed: try c.value("seed", default: 42), output: try c.optional("output"), crossValidation: try c.optional("crossValidation"))
+    }
+
+    /// One list entry of `preprocessing`: the step's settings with an optional `name` beside `type`.
+    private struct StepEntry: Decodable {
+        var name: String?
+        var typeName: String
+        var step: PreprocessingStep
+
+        private enum Keys: String, CodingKey { case name, type }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: Keys.self)
+            name = try container.decodeIfPresent(String.self, forKey: .name)
+            typeName = try container.decode(String.self, forKey: .type)
+            step = try PreprocessingStep(from: decoder)
+        }
+    }
+
+    /// Encodes the spec (steps written with their names).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: SettingKey.self)
+        let key = { SettingKey(stringValue: $0) }
+        try c.encode(name, forKey: key("name"))
+        try c.encode(data, forKey: key("data"))
+        try c.encode(target, forKey: key("target"))
+        try c.encodeIfPresent(features, forKey: key("features"))
+        try c.encodeIfPresent(exclude, forKey: key("exclude"))
+        try c.encodeIfPresent(split, forKey: key("split"))
+        try c.encode(preprocessing, forKey: key("preprocessing"))
+        try c.encode(estimator, forKey: key("estimator"))
+        try c.encodeIfPresent(metrics, forKey: key("metrics"))
+        try c.encode(gate, forKey: key("gate"))
+        try c.encode(seed, forKey: key("seed"))
+        try c.encodeIfPresent(output, forKey: key("output"))
+        try c.encodeIfPresent(crossValidation, forKey: key("crossValidation"))
+    }
+}
+
+/// One condition of a gate: `metric operator threshold`, such as `r2 >= 0.2` or `log_loss < 0.3`.
+public struct GateCondition: Equatable, Sendable, CustomStringConvertible {
+    /// The metric's name.
+    public var metric: String
+    /// The comparison: `>=`, `>`, `<=`, `<` or `==`.
+    public var comparison: String
+    /// The threshold.
+    public var threshold: Double
+
+    /// Parses `r2 >= 0.2`.
+    public init(parsing text: String) throws(MLError) {
+        let parts = text.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        guard parts.count == 3, [">=", ">", "<=", "<", "=="].contains(parts[1]), let threshold = Double(parts[2]) else {
+            throw MLError(
+                .invalidSpec, "the gate condition '\(text)' is not of the form 'metric operator number'",
+                hints: ["write it like \"r2 >= 0.2\" or \"log_loss < 0.3\", with spaces around the operator"])
+        }
+        metric = parts[0]
+        comparison = parts[1]
+        self.threshold = threshold
+    }
+
+    /// Whether `value` passes.
+    public func passes(_ value: Double) -> Bool {
+        switch comparison {
+        case ">=": value >= threshold
+        case ">": value > threshold
+        case "<=": value <= threshold
+        case "<": value < threshold
+        default: value == threshold
+        }
+    }
+
+    /// The condition as written.
+    public var description: String { "\(metric) \(comparison) \(NumberFormattingML.plain(threshold))" }
+}
+
+enum NumberFormattingML {
+    static func plain(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+    }
+}
