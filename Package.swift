@@ -80,7 +80,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BatCatCLITests",
-            dependencies: ["batcat"],
+            dependencies: ["batcat", "BatCatCore", "BatCatML"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -15,6 +15,12 @@ public struct BatCat: AsyncParsableCommand {
               cd churn-model
               batcat config show
 
+            Train, inspect and use a model:
+
+              batcat train examples/diabetes-bmi/train.yaml
+              batcat inspect examples/diabetes-bmi/diabetes-bmi.model.json
+              batcat predict examples/diabetes-bmi/diabetes-bmi.model.json new.csv -o out.csv
+
             Look at data:
 
               batcat describe data/raw/patients.csv
@@ -25,7 +31,7 @@ public struct BatCat: AsyncParsableCommand {
             standard error. Exit status: 0 success, 1 failure, 64 bad usage.
             """,
         version: BatCatVersion.current,
-        subcommands: [New.self, Describe.self, Head.self, ConfigCommand.self]
+        subcommands: [New.self, Train.self, Evaluate.self, Predict.self, Inspect.self, Describe.self, Head.self, ConfigCommand.self]
     )
 
     /// Creates the root command.

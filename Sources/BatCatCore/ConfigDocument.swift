@@ -339,3 +339,75 @@ struct StrictJSONParser {
         return .double(value)
     }
 }
+
+extension ConfigNode {
+    /// The node as JSON text, for decoding into `Codable` types (training specs, for example).
+    public var jsonText: String {
+        switch self {
+        case .null: return "null"
+        case .bool(let value): return value ? "true" : "false"
+        case .int(let value): return String(value)
+        case .double(let value): return value.isFinite ? String(value) : "null"
+        case .string(let value): return JSONText.quoted(value)
+        case .array(let items): return "[" + items.map(\.jsonText).joined(separator: ",") + "]"
+        case .object(let members):
+            return "{" + members.map { JSONText.quoted($0.key) + ":" + $0.value.jsonText }.joined(separator: ",") + "}"
+        }
+    }
+}
+
+/// Reads a JSON or YAML document (a training spec, for example) into a `Decodable` type, with errors
+/// that name the file, and the key path of a missing or mistyped setting.
+public enum DocumentDecoder {
+    /// Decodes the file at `path`; `displayName` is used in messages.
+    public static func decode<T: Decodable>(_ type: T.Type, path: String, displayName: String? = nil) throws(CoreError) -> T {
+        let name = displayName ?? path
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw CoreError(.configFileUnreadable, "cannot read '\(name)': \(error.localizedDescription)", hints: ["check the path"])
+        }
+        let node = try ConfigDocument.parse(text, fileName: name)
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(node.jsonText.utf8))
+        } catch let error as DecodingError {
+            throw CoreError(
+                .configStructure, "\(name): \(describe(error))", hints: ["see the training-spec section of the README for every setting"])
+        } catch {
+            throw CoreError(.configStructure, "\(name): \(error)")
+        }
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ keys: [any CodingKey]) -> String {
+            let text = keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return text.hasPrefix(".") ? String(text.dropFirst()) : text
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            let full = path(context.codingPath + [key])
+            return context.debugDescription.hasPrefix("No value associated")
+                ? "the setting '\(full)' is missing" : "\(context.debugDescription) ('\(full)')"
+        case .typeMismatch(let type, let context):
+            return "the setting '\(path(context.codingPath))' has the wrong type (expected \(describeType(type)))"
+        case .valueNotFound(let type, let context):
+            return "the setting '\(path(context.codingPath))' is empty (expected \(describeType(type)))"
+        case .dataCorrupted(let context):
+            let where_ = path(context.codingPath)
+            return where_.isEmpty ? context.debugDescription : "\(where_): \(context.debugDescription)"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+
+    private static func describeType(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "text"
+        case is Double.Type, is Float.Type: "a number"
+        case is Int.Type, is UInt64.Type: "a whole number"
+        case is Bool.Type: "true or false"
+        default: "\(type)".contains("Array") ? "a list" : (("\(type)".contains("Dictionary")) ? "a mapping" : "\(type)")
+        }
+    }
+}

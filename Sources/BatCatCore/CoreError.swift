@@ -35,6 +35,7 @@ public struct CoreError: ReportableError, Sendable {
             case configOverlayMissing
             case configBadOverride
             case logFileUnwritable
+            case fileUnwritable
         }
 
         private let value: Value
@@ -55,6 +56,8 @@ public struct CoreError: ReportableError, Sendable {
         public static let configBadOverride = Code(value: .configBadOverride)
         /// The log file cannot be opened for appending.
         public static let logFileUnwritable = Code(value: .logFileUnwritable)
+        /// A file cannot be written.
+        public static let fileUnwritable = Code(value: .fileUnwritable)
 
         /// The code's name, such as `configSyntax`.
         public var description: String { value.rawValue }

@@ -1,0 +1,12 @@
+import BatCatCore
+import BatCatData
+import BatCatML
+
+// The libraries below the CLI have no package dependencies, so their error types cannot know
+// BatCatCore's protocol; the command line, as the composition root, connects them here.
+extension DataError: ReportableError {}
+extension MLError: ReportableError {}
+
+// swift-crypto's SHA-256 (hardware accelerated) for training-data fingerprints; it gives the same
+// digest as BatCatML's own implementation, only faster.
+extension FingerprintHasher: ByteHasher {}

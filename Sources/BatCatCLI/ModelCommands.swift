@@ -1,0 +1,230 @@
+import ArgumentParser
+import BatCatCore
+import BatCatData
+import BatCatML
+import Foundation
+
+extension BatCat {
+    /// `batcat evaluate`: metrics of an artifact on labelled data.
+    struct Evaluate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Evaluate a model artifact on a CSV file that holds the target column.",
+            discussion: """
+                Examples:
+                  batcat evaluate examples/diabetes-bmi/diabetes-bmi.model.json examples/diabetes-bmi/diabetes.csv
+                  batcat evaluate model.json holdout.csv --format json
+                """
+        )
+
+        @Argument(help: "The model artifact (JSON).")
+        var artifact: String
+
+        @Argument(help: "A CSV file with the features and the target.")
+        var data: String
+
+        @Option(help: "Output format: text or json.")
+        var format: OutputFormat = .text
+
+        @OptionGroup var csv: CSVFlags
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            _ = try global.bootstrapLoggingFromFlags(label: "batcat.evaluate")
+            let start = ContinuousClock.now
+            let model = try ArtifactFile.load(artifact)
+            let frame = try CSVReader(options: try csv.options()).read(path: data)
+            let (metrics, confusion) = try Trainer.evaluate(model.pipeline, on: frame)
+            switch format {
+            case .json:
+                Console.out(
+                    try JSONReport.encode(
+                        EvaluateReport(
+                            artifact: artifact, digest: try model.digest, rows: frame.rowCount, metrics: metrics, confusionMatrix: confusion
+                        )))
+            case .text:
+                var rows = [["metric", "value"]]
+                for (name, value) in metrics.sorted(by: { $0.key < $1.key }) {
+                    rows.append([name, NumberFormatting.significant(value, digits: 6)])
+                }
+                Console.out(TextTable.render(rows, rightAligned: [1]))
+                if let confusion, let classes = model.pipeline.classes {
+                    var table = [["true \\ predicted"] + classes.map(\.description)]
+                    for (index, row) in confusion.enumerated() { table.append([classes[index].description] + row.map(String.init)) }
+                    Console.out("\n" + TextTable.render(table, rightAligned: Set(1...classes.count)))
+                }
+            }
+            if !global.quiet {
+                Console.err(
+                    "Evaluated \(model.name) on \(Console.grouped(frame.rowCount)) rows of \(data) in \(Console.seconds(since: start))\n")
+            }
+        }
+    }
+
+    /// `batcat predict`: predictions of an artifact for a CSV file.
+    struct Predict: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Predict with a model artifact for every row of a CSV file.",
+            discussion: """
+                Writes the input's columns (or those named with --keep) followed by `prediction`,
+                and for classifiers one `probability_<class>` column per class.
+
+                Examples:
+                  batcat predict model.json new.csv -o predictions.csv
+                  batcat predict model.json new.csv --keep id > predictions.csv
+                """
+        )
+
+        @Argument(help: "The model artifact (JSON).")
+        var artifact: String
+
+        @Argument(help: "A CSV file with the model's features.")
+        var data: String
+
+        @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the predictions; standard output when absent.", valueName: "path"))
+        var output: String?
+
+        @Option(help: ArgumentHelp("Input columns to copy into the output (comma-separated); all when absent.", valueName: "a,b"))
+        var keep: String?
+
+        @OptionGroup var csv: CSVFlags
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            _ = try global.bootstrapLoggingFromFlags(label: "batcat.predict")
+            let start = ContinuousClock.now
+            let model = try ArtifactFile.load(artifact)
+            let frame = try CSVReader(options: try csv.options()).read(path: data)
+            let predictions = try model.pipeline.predict(frame)
+            var result = try frame.selecting(columnList(keep) ?? frame.columnNames)
+            result = try result.adding(PredictionColumns.prediction(predictions))
+            for column in PredictionColumns.probabilities(predictions) { result = try result.adding(column) }
+            var writer = CSVWriter(sink: MemoryByteSink())
+            try writer.write(result)
+            if let output {
+                try AtomicFile.write(writer.sink.bytes, to: output)
+            } else {
+                Console.out(writer.sink.text)
+            }
+            if !global.quiet {
+                Console.err(
+                    "Predicted \(Console.grouped(result.rowCount)) rows with \(model.name) in \(Console.seconds(since: start))"
+                        + (output.map { "; wrote \($0)" } ?? "") + "\n")
+            }
+        }
+    }
+
+    /// `batcat inspect`: what an artifact holds.
+    struct Inspect: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show what a model artifact holds: features, steps, estimator, metrics, lineage.",
+            discussion: """
+                Checks the artifact's digest first: an edited artifact is refused.
+
+                Examples:
+                  batcat inspect examples/breast-cancer/breast-cancer.model.json
+                  batcat inspect model.json --format json
+                """
+        )
+
+        @Argument(help: "The model artifact (JSON).")
+        var artifact: String
+
+        @Option(help: "Output format: text or json (the whole artifact).")
+        var format: OutputFormat = .text
+
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            _ = try global.bootstrapLoggingFromFlags(label: "batcat.inspect")
+            let model = try ArtifactFile.load(artifact)
+            if format == .json {
+                Console.out(String(decoding: try model.fileBytes(), as: UTF8.self))
+                return
+            }
+            let pipeline = model.pipeline
+            var text = """
+                name        \(model.name)
+                task        \(model.task)\(pipeline.classes.map { " (classes \($0.map(\.description).joined(separator: ", ")))" } ?? "")
+                target      \(pipeline.target)
+                estimator   \(Describe.estimatorName(model.hyperparameters.estimator))
+                steps       \(pipeline.steps.isEmpty ? "none" : pipeline.steps.map(\.name).joined(separator: " → "))
+                digest      \(try model.digest)
+                trained by  BatCat \(model.batcatVersion), seed \(model.training.seed)
+                data        \(Console.grouped(model.training.rows)) rows, \(model.training.dataFingerprint)
+                split       \(model.training.split) (\(model.training.trainRows) train, \(model.training.testRows) test)
+
+                """
+            var features = [["feature", "type", "missing in training", "range or categories"]]
+            for feature in pipeline.features {
+                let range: String
+                if let categories = feature.categories {
+                    range = categories.prefix(8).joined(separator: ", ") + (categories.count > 8 ? ", … (\(categories.count))" : "")
+                } else if let low = feature.minimum, let high = feature.maximum {
+                    range = "\(NumberFormatting.significant(low, digits: 6)) … \(NumberFormatting.significant(high, digits: 6))"
+                } else {
+                    range = ""
+                }
+                features.append([feature.name, feature.type.rawValue, feature.nullable ? "yes" : "no", range])
+            }
+            text += "\n" + TextTable.render(features)
+            var metrics = [["metric", "value"]]
+            for (name, value) in model.metrics.sorted(by: { $0.key < $1.key }) {
+                metrics.append([name, NumberFormatting.significant(value, digits: 6)])
+            }
+            text += "\n" + TextTable.render(metrics, rightAligned: [1])
+            Console.out(text)
+        }
+    }
+}
+
+/// Loading artifacts from files, with file errors that name the path.
+enum ArtifactFile {
+    static func load(_ path: String) throws -> ModelArtifact {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CLIError("cannot read the artifact '\(path)'", hints: ["check the path; `batcat train SPEC` writes one"])
+        }
+        return try ModelArtifact.load(Array(data), name: path)
+    }
+}
+
+/// The columns that hold predictions in output files.
+enum PredictionColumns {
+    static func prediction(_ predictions: Predictions) -> Column {
+        if let values = predictions.values { return Column("prediction", doubles: values) }
+        let labels = predictions.labels ?? []
+        if labels.allSatisfy({ if case .int = $0 { return true } else { return false } }) {
+            let values: [Int] = labels.map { if case .int(let v) = $0 { v } else { 0 } }
+            return Column("prediction", ints: values)
+        }
+        return Column("prediction", strings: labels.map(\.description))
+    }
+
+    static func probabilities(_ predictions: Predictions) -> [Column] {
+        guard let matrix = predictions.probabilities, let classes = predictions.classes else { return [] }
+        return classes.enumerated().map { k, label in
+            Column("probability_\(label)", doubles: (0..<matrix.rows).map { matrix[$0, k] })
+        }
+    }
+}
+
+extension BatCat.Describe {
+    /// `linearRegression (normal)`, `logisticRegression (lbfgs, C=1)`.
+    static func estimatorName(_ choice: EstimatorChoice) -> String {
+        switch choice {
+        case .linearRegression(let e): "linear-regression (\(e.solver.rawValue))"
+        case .ridge(let e): "ridge (alpha \(e.alpha))"
+        case .lasso(let e): "lasso (alpha \(e.alpha))"
+        case .logisticRegression(let e): "logistic-regression (\(e.solver.rawValue), C \(e.c))"
+        }
+    }
+}
+
+/// The versioned JSON object `batcat evaluate --format json` prints.
+struct EvaluateReport: Encodable {
+    var version = 1
+    var artifact: String
+    var digest: String
+    var rows: Int
+    var metrics: [String: Double]
+    var confusionMatrix: [[Int]]?
+}

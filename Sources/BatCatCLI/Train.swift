@@ -1,0 +1,160 @@
+import ArgumentParser
+import BatCatCore
+import BatCatData
+import BatCatML
+import Foundation
+import Logging
+
+extension BatCat {
+    /// `batcat train`: trains a model from a spec.
+    struct Train: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Train a model from a training spec (YAML or JSON) and write its artifact.",
+            discussion: """
+                Reads the data the spec names, splits it, fits the preprocessing steps and the
+                estimator, evaluates, checks the gate, and writes the artifact (JSON with a SHA-256
+                digest). A model that fails its gate is not written, and the command exits 1.
+                The same spec and data give the same artifact, byte for byte.
+
+                Examples:
+                  batcat train examples/diabetes-bmi/train.yaml
+                  batcat train spec.yaml --output model/churn.json --format json
+                """
+        )
+
+        @Argument(help: "The training spec: a .yaml, .yml or .json file.")
+        var spec: String
+
+        @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the artifact (overrides the spec's output).", valueName: "path"))
+        var output: String?
+
+        @Option(help: "Output format: text or json.")
+        var format: OutputFormat = .text
+
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            let logger = try global.bootstrapLoggingFromFlags(label: "batcat.train")
+            let start = ContinuousClock.now
+            let trainingSpec = try DocumentDecoder.decode(TrainingSpec.self, path: spec)
+            let folder = URL(fileURLWithPath: spec).deletingLastPathComponent()
+            let dataPath = Paths.resolve(trainingSpec.data, against: folder)
+            let outputPath = output ?? Paths.resolve(trainingSpec.output ?? "\(trainingSpec.name).model.json", against: folder)
+            let progress = Progress(enabled: !global.quiet)
+            progress.step("reading \(trainingSpec.data)")
+            let frame = try CSVReader().read(path: dataPath)
+            logger.debug("data read", metadata: ["data.rows": "\(frame.rowCount)", "data.path": "\(dataPath)"])
+            let options = TrainingOptions(
+                version: BatCatVersion.current, makeHasher: { FingerprintHasher() }, progress: { progress.step($0) })
+            let result = try Trainer.train(trainingSpec, frame: frame, options: options)
+            let artifact = result.artifact
+            let digest = try artifact.digest
+            if result.passed {
+                try AtomicFile.write(try artifact.fileBytes(), to: outputPath)
+            }
+            let estimator = Describe.estimatorName(artifact.hyperparameters.estimator)
+            let evaluatedOn = artifact.training.testRows > 0 ? "\(artifact.training.testRows) test rows" : "the training rows"
+            switch format {
+            case .json:
+                Console.out(
+                    try JSONReport.encode(
+                        TrainReport(
+                            name: artifact.name, task: artifact.task, estimator: estimator, metrics: artifact.metrics,
+                            gate: result.gate.map { .init(condition: $0.condition.description, value: $0.value, passed: $0.passed) },
+                            passed: result.passed, artifact: result.passed ? outputPath : nil, digest: digest,
+                            trainRows: artifact.training.trainRows, testRows: artifact.training.testRows,
+                            crossValidation: result.crossValidation?.mapValues { .init(mean: $0.mean, std: $0.std) })))
+            case .text:
+                var rows = [["metric", "value"]]
+                for (name, value) in artifact.metrics.sorted(by: { $0.key < $1.key }) {
+                    var line = [name, NumberFormatting.significant(value, digits: 6)]
+                    if let cv = result.crossValidation?[name] {
+                        line.append(
+                            "cv \(NumberFormatting.significant(cv.mean, digits: 4)) ± \(NumberFormatting.significant(cv.std, digits: 2))")
+                    }
+                    rows.append(line)
+                }
+                Console.out(TextTable.render(rows, rightAligned: [1]))
+            }
+            guard result.passed else {
+                let failed = result.gate.filter { !$0.passed }
+                throw CLIError(
+                    "the model did not pass its gate: "
+                        + failed.map { "\($0.condition) (\($0.condition.metric) is \(NumberFormatting.significant($0.value, digits: 6)))" }
+                        .joined(separator: "; "),
+                    hints: ["nothing was written; improve the model or relax the gate in \(spec)"])
+            }
+            if !global.quiet {
+                Console.err(
+                    "Trained \(estimator) on \(Console.grouped(artifact.training.trainRows)) rows in \(Console.seconds(since: start)), "
+                        + "evaluated on \(evaluatedOn); wrote \(outputPath) (\(digest.prefix(19))…)\n")
+            }
+        }
+    }
+}
+
+/// The versioned JSON object `batcat train --format json` prints.
+struct TrainReport: Encodable {
+    struct Gate: Encodable {
+        var condition: String
+        var value: Double
+        var passed: Bool
+    }
+    struct Spread: Encodable {
+        var mean: Double
+        var std: Double
+    }
+    var version = 1
+    var name: String
+    var task: String
+    var estimator: String
+    var metrics: [String: Double]
+    var gate: [Gate]
+    var passed: Bool
+    var artifact: String?
+    var digest: String
+    var trainRows: Int
+    var testRows: Int
+    var crossValidation: [String: Spread]?
+}
+
+/// An error of the command line itself.
+struct CLIError: ReportableError {
+    var message: String
+    var hints: [String]
+
+    init(_ message: String, hints: [String] = []) {
+        self.message = message
+        self.hints = hints
+    }
+}
+
+/// Step-by-step progress on standard error, only when it is a terminal.
+final class Progress: Sendable {
+    private let enabled: Bool
+
+    init(enabled: Bool) {
+        self.enabled = enabled && isatty(2) == 1
+    }
+
+    func step(_ text: String) {
+        if enabled { Console.err("  \(text)…\n") }
+    }
+}
+
+/// Paths written in specs are relative to the spec's folder.
+enum Paths {
+    static func resolve(_ path: String, against folder: URL) -> String {
+        if path.hasPrefix("/") { return path }
+        return folder.appendingPathComponent(path).standardizedFileURL.relativePathFromCurrentDirectory
+    }
+}
+
+extension URL {
+    /// The path relative to the current directory when it lies below it, else absolute.
+    var relativePathFromCurrentDirectory: String {
+        let current = FileManager.default.currentDirectoryPath
+        let full = standardizedFileURL.path
+        return full.hasPrefix(current + "/") ? String(full.dropFirst(current.count + 1)) : full
+    }
+}
