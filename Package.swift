@@ -56,6 +56,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "batcat-bench",
+            dependencies: ["BatCatData", "BatCatML"],
+            path: "bench/swift",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "batcat",
             dependencies: [
                 "BatCatCLI",

@@ -18,6 +18,13 @@ public protocol ByteStream {
     var name: String { get }
     /// Reads up to `buffer.count` bytes into `buffer`; returns how many, 0 at the end.
     mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws(DataError) -> Int
+    /// The total size in bytes, when known in advance (a file); lets readers reserve memory once.
+    var sizeHint: Int? { get }
+}
+
+extension ByteStream {
+    /// Unknown by default.
+    public var sizeHint: Int? { nil }
 }
 
 /// Reads a file through its descriptor, a block at a time.
@@ -25,6 +32,8 @@ public final class FileByteStream: ByteStream {
     /// The path, for messages.
     public let name: String
     private let descriptor: Int32
+    /// The file's size when it was opened.
+    public let sizeHint: Int?
 
     /// Opens `path` for reading.
     public init(path: String) throws(DataError) {
@@ -39,6 +48,7 @@ public final class FileByteStream: ByteStream {
             close(descriptor)
             throw DataError(.io, "'\(path)' is a folder, not a file", hints: ["name a CSV file inside it"])
         }
+        sizeHint = (info.st_mode & S_IFMT) == S_IFREG ? Int(info.st_size) : nil
     }
 
     deinit { close(descriptor) }

@@ -324,6 +324,15 @@ public final class CSVChunkReader {
             }
             return slots.map { $0! }
         }
+        // On the first block of a whole read of a file of known size, reserve the columns once.
+        if chunkRows == Int.max, report.rows == 0, let size = window.stream.sizeHint, to - from > 0 {
+            let rowsHere = results.reduce(0) { $0 + $1.rows }
+            let bytesHere = (results.last?.consumed ?? to) - from
+            if rowsHere > 0, bytesHere > 0 {
+                let estimate = Int(Double(rowsHere) * Double(size) / Double(bytesHere) * 1.02) + 16
+                for builder in builders { builder.reserve(estimate) }
+            }
+        }
         var lines = linesBefore
         for result in results {
             if let failure = result.failure { throw error(for: failure, linesBefore: lines) }

@@ -251,22 +251,42 @@ public struct DataFrame: Sendable, Equatable {
     /// With `allowMissing`, missing values become NaN.
     public func matrix(_ names: [String]? = nil, allowMissing: Bool = false) throws(DataError) -> Matrix {
         let picked = try selecting(names ?? columnNames)
-        var values = [Double](repeating: 0, count: rowCount * picked.columns.count)
         let width = picked.columns.count
-        for (c, column) in picked.columns.enumerated() {
+        var sources: [[Double]] = []
+        for column in picked.columns {
             if !allowMissing, column.missing != nil {
                 throw DataError(
                     .nonNumeric, "column '\(column.name)' has \(column.missingCount) missing values",
                     hints: ["impute them (for example with SimpleImputer), or drop the rows first"])
+            }
+            if case .double(let values) = column.values, column.missing == nil {
+                sources.append(values)
+                continue
             }
             guard let doubles = column.doubles else {
                 throw DataError(
                     .nonNumeric, "column '\(column.name)' holds text, not numbers",
                     hints: ["encode it (for example with OneHotEncoder), or leave it out of the features"])
             }
-            for r in 0..<rowCount { values[r * width + c] = doubles[r] }
+            sources.append(doubles)
         }
-        return Matrix(rows: rowCount, columns: width, values: values, columnNames: picked.columnNames)
+        let rows = rowCount
+        // Filled in tiles of rows, so the strided writes stay in cache; no zeroing first.
+        let values = [Double](unsafeUninitializedCapacity: rows * width) { buffer, initialized in
+            let tile = 512
+            var start = 0
+            while start < rows {
+                let end = Swift.min(start + tile, rows)
+                for (c, source) in sources.enumerated() {
+                    source.withUnsafeBufferPointer { column in
+                        for r in start..<end { buffer[r * width + c] = column[r] }
+                    }
+                }
+                start = end
+            }
+            initialized = rows * width
+        }
+        return Matrix(rows: rows, columns: width, values: values, columnNames: picked.columnNames)
     }
 }
 

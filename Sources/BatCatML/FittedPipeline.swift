@@ -122,9 +122,16 @@ public struct FittedPipeline: Codable, Equatable, Sendable {
                 for index in 0..<column.count where !column.isMissing(index) { seen.insert(column.cell(index).description) }
                 schema.categories = Array(seen.sorted().prefix(1000))
             } else if let doubles = column.doubles {
-                let present = doubles.indices.filter { !column.isMissing($0) }.map { doubles[$0] }
-                schema.minimum = present.min()
-                schema.maximum = present.max()
+                var low = Double.infinity
+                var high = -Double.infinity
+                for index in doubles.indices where !column.isMissing(index) {
+                    low = min(low, doubles[index])
+                    high = max(high, doubles[index])
+                }
+                if low <= high {
+                    schema.minimum = low
+                    schema.maximum = high
+                }
             }
             return schema
         }

@@ -24,29 +24,77 @@ enum LinearAlgebra {
         return sums.map { $0 / Double(max(x.rows, 1)) }
     }
 
-    /// The centred Gram matrix Σ (xᵢ − m)(xᵢ − m)ᵀ (full p×p, symmetric) and the centred cross products
-    /// Σ (xᵢ − m)(yᵢ − ȳ), in one pass over the rows, split across cores.
-    static func centredGram(_ x: Matrix, means: [Double], y: [Double], yMean: Double) -> (gram: [Double], cross: [Double]) {
+    /// Sums over rows of z = x − shift and d = y − yShift: Σ z zᵀ (upper triangle), Σ z d, Σ z, Σ d, Σ d².
+    struct ShiftedSums {
+        var gram: [Double]
+        var cross: [Double]
+        var sumZ: [Double]
+        var sumD: Double
+        var sumD2: Double
+    }
+
+    /// One pass over the rows, split across cores. The kernel takes four rows at a time, so each entry
+    /// of the Gram matrix is loaded and stored once per four products.
+    static func shiftedSums(_ x: Matrix, shift: [Double], y: [Double], yShift: Double) -> ShiftedSums {
         let p = x.columns
-        let partials = parallelRows(x.rows) { range -> ([Double], [Double]) in
-            var gram = [Double](repeating: 0, count: p * p)
-            var cross = [Double](repeating: 0, count: p)
-            var z = [Double](repeating: 0, count: p)
-            x.values.withUnsafeBufferPointer { v in
+        let values = x.values
+        let partials = parallelRows(x.rows) { range -> ShiftedSums in
+            var sums = ShiftedSums(
+                gram: [Double](repeating: 0, count: p * p), cross: [Double](repeating: 0, count: p),
+                sumZ: [Double](repeating: 0, count: p), sumD: 0, sumD2: 0)
+            var buffer = [Double](repeating: 0, count: 4 * max(p, 1))
+            values.withUnsafeBufferPointer { v in
                 y.withUnsafeBufferPointer { y in
-                    means.withUnsafeBufferPointer { m in
-                        gram.withUnsafeMutableBufferPointer { g in
-                            cross.withUnsafeMutableBufferPointer { c in
-                                z.withUnsafeMutableBufferPointer { z in
-                                    for row in range {
-                                        let base = row * p
-                                        for j in 0..<p { z[j] = v[base + j] - m[j] }
-                                        let dy = y[row] - yMean
-                                        for i in 0..<p {
-                                            let zi = z[i]
-                                            c[i] += zi * dy
-                                            let rowBase = i * p
-                                            for j in i..<p { g[rowBase + j] += zi * z[j] }
+                    shift.withUnsafeBufferPointer { m in
+                        sums.gram.withUnsafeMutableBufferPointer { g in
+                            sums.cross.withUnsafeMutableBufferPointer { c in
+                                sums.sumZ.withUnsafeMutableBufferPointer { s in
+                                    buffer.withUnsafeMutableBufferPointer { z in
+                                        let z0 = z.baseAddress!
+                                        let z1 = z0 + p
+                                        let z2 = z1 + p
+                                        let z3 = z2 + p
+                                        var row = range.lowerBound
+                                        while row + 4 <= range.upperBound {
+                                            let base = row * p
+                                            for j in 0..<p {
+                                                z0[j] = v[base + j] - m[j]
+                                                z1[j] = v[base + p + j] - m[j]
+                                                z2[j] = v[base + 2 * p + j] - m[j]
+                                                z3[j] = v[base + 3 * p + j] - m[j]
+                                            }
+                                            let d0 = y[row] - yShift
+                                            let d1 = y[row + 1] - yShift
+                                            let d2 = y[row + 2] - yShift
+                                            let d3 = y[row + 3] - yShift
+                                            sums.sumD += (d0 + d1) + (d2 + d3)
+                                            sums.sumD2 += (d0 * d0 + d1 * d1) + (d2 * d2 + d3 * d3)
+                                            for i in 0..<p {
+                                                let a0 = z0[i]
+                                                let a1 = z1[i]
+                                                let a2 = z2[i]
+                                                let a3 = z3[i]
+                                                c[i] += (a0 * d0 + a1 * d1) + (a2 * d2 + a3 * d3)
+                                                s[i] += (a0 + a1) + (a2 + a3)
+                                                let gi = g.baseAddress! + i * p
+                                                for j in i..<p { gi[j] += (a0 * z0[j] + a1 * z1[j]) + (a2 * z2[j] + a3 * z3[j]) }
+                                            }
+                                            row += 4
+                                        }
+                                        while row < range.upperBound {
+                                            let base = row * p
+                                            for j in 0..<p { z0[j] = v[base + j] - m[j] }
+                                            let d = y[row] - yShift
+                                            sums.sumD += d
+                                            sums.sumD2 += d * d
+                                            for i in 0..<p {
+                                                let a = z0[i]
+                                                c[i] += a * d
+                                                s[i] += a
+                                                let gi = g.baseAddress! + i * p
+                                                for j in i..<p { gi[j] += a * z0[j] }
+                                            }
+                                            row += 1
                                         }
                                     }
                                 }
@@ -55,58 +103,65 @@ enum LinearAlgebra {
                     }
                 }
             }
-            return (gram, cross)
+            return sums
         }
-        var gram = [Double](repeating: 0, count: p * p)
-        var cross = [Double](repeating: 0, count: p)
-        for (g, c) in partials {
-            for index in 0..<(p * p) { gram[index] += g[index] }
-            for index in 0..<p { cross[index] += c[index] }
+        var total = ShiftedSums(
+            gram: [Double](repeating: 0, count: p * p), cross: [Double](repeating: 0, count: p),
+            sumZ: [Double](repeating: 0, count: p), sumD: 0, sumD2: 0)
+        for part in partials {
+            for index in 0..<(p * p) { total.gram[index] += part.gram[index] }
+            for index in 0..<p {
+                total.cross[index] += part.cross[index]
+                total.sumZ[index] += part.sumZ[index]
+            }
+            total.sumD += part.sumD
+            total.sumD2 += part.sumD2
         }
-        for i in 0..<p { for j in 0..<i { gram[i * p + j] = gram[j * p + i] } }
-        return (gram, cross)
+        for i in 0..<p { for j in 0..<i { total.gram[i * p + j] = total.gram[j * p + i] } }
+        return total
     }
 
-    /// The Gram matrix of `x` with a column of ones appended ([X 1]ᵀ[X 1]) and [X 1]ᵀy, uncentred.
-    static func augmentedGram(_ x: Matrix, y: [Double]) -> (gram: [Double], cross: [Double], yy: Double) {
-        let p = x.columns + 1
-        let partials = parallelRows(x.rows) { range -> ([Double], [Double], Double) in
-            var gram = [Double](repeating: 0, count: p * p)
-            var cross = [Double](repeating: 0, count: p)
-            var yy = 0.0
-            var z = [Double](repeating: 1, count: p)
-            x.values.withUnsafeBufferPointer { v in
-                gram.withUnsafeMutableBufferPointer { g in
-                    cross.withUnsafeMutableBufferPointer { c in
-                        z.withUnsafeMutableBufferPointer { z in
-                            for row in range {
-                                let base = row * x.columns
-                                for j in 0..<x.columns { z[j] = v[base + j] }
-                                let target = y[row]
-                                yy += target * target
-                                for i in 0..<p {
-                                    let zi = z[i]
-                                    c[i] += zi * target
-                                    let rowBase = i * p
-                                    for j in i..<p { g[rowBase + j] += zi * z[j] }
-                                }
-                            }
-                        }
-                    }
-                }
+    /// Column means and the mean target, and the centred Gram matrix Σ (xᵢ − m)(xᵢ − m)ᵀ with the centred
+    /// cross products Σ (xᵢ − m)(yᵢ − ȳ), in one pass: the data are shifted by the mean of their first
+    /// rows (so no large means cancel), and the exact means are corrected for afterwards.
+    static func centredGram(_ x: Matrix, y: [Double], centre: Bool) -> (gram: [Double], cross: [Double], means: [Double], yMean: Double) {
+        let p = x.columns
+        let n = Double(x.rows)
+        var shift = [Double](repeating: 0, count: p)
+        var yShift = 0.0
+        if centre {
+            let head = min(x.rows, 1024)
+            for row in 0..<head {
+                for j in 0..<p { shift[j] += x.values[row * p + j] }
+                yShift += y[row]
             }
-            return (gram, cross, yy)
+            for j in 0..<p { shift[j] /= Double(max(head, 1)) }
+            yShift /= Double(max(head, 1))
         }
-        var gram = [Double](repeating: 0, count: p * p)
-        var cross = [Double](repeating: 0, count: p)
-        var yy = 0.0
-        for (g, c, partialYY) in partials {
-            for index in 0..<(p * p) { gram[index] += g[index] }
-            for index in 0..<p { cross[index] += c[index] }
-            yy += partialYY
+        var sums = shiftedSums(x, shift: shift, y: y, yShift: yShift)
+        guard centre else { return (sums.gram, sums.cross, shift, 0) }
+        let offset = sums.sumZ.map { $0 / n }
+        let yOffset = sums.sumD / n
+        for i in 0..<p {
+            sums.cross[i] -= n * offset[i] * yOffset
+            for j in 0..<p { sums.gram[i * p + j] -= n * offset[i] * offset[j] }
         }
-        for i in 0..<p { for j in 0..<i { gram[i * p + j] = gram[j * p + i] } }
-        return (gram, cross, yy)
+        return (sums.gram, sums.cross, zip(shift, offset).map { $0 + $1 }, yShift + yOffset)
+    }
+
+    /// The Gram matrix of `x` with a column of ones appended ([X 1]ᵀ[X 1]), [X 1]ᵀy and yᵀy, uncentred.
+    static func augmentedGram(_ x: Matrix, y: [Double]) -> (gram: [Double], cross: [Double], yy: Double) {
+        let p = x.columns
+        let size = p + 1
+        let sums = shiftedSums(x, shift: [Double](repeating: 0, count: p), y: y, yShift: 0)
+        var gram = [Double](repeating: 0, count: size * size)
+        for i in 0..<p {
+            for j in 0..<p { gram[i * size + j] = sums.gram[i * p + j] }
+            gram[i * size + p] = sums.sumZ[i]
+            gram[p * size + i] = sums.sumZ[i]
+        }
+        gram[p * size + p] = Double(x.rows)
+        return (gram, sums.cross + [sums.sumD], sums.sumD2)
     }
 
     /// The lower Cholesky factor of the symmetric positive definite `a` (p×p), or the index of the

@@ -59,6 +59,14 @@ public struct LinearRegression: Regressor {
         /// How many iterations gradient descent ran.
         public var iterationsRun: Int?
 
+        /// A fitted model with these coefficients.
+        public init(coefficients: [Double], intercept: Double, lossHistory: [Double]? = nil, iterationsRun: Int? = nil) {
+            self.coefficients = coefficients
+            self.intercept = intercept
+            self.lossHistory = lossHistory
+            self.iterationsRun = iterationsRun
+        }
+
         /// How many features a row must have.
         public var featureCount: Int { coefficients.count }
 
@@ -191,9 +199,7 @@ public struct Lasso: Regressor {
         try checkTarget(y)
         let p = x.columns
         let n = Double(x.rows)
-        let means = fitIntercept ? LinearAlgebra.columnMeans(x) : [Double](repeating: 0, count: p)
-        let yMean = fitIntercept ? y.reduce(0, +) / n : 0
-        let (gram, cross) = LinearAlgebra.centredGram(x, means: means, y: y, yMean: yMean)
+        let (gram, cross, means, yMean) = LinearAlgebra.centredGram(x, y: y, centre: fitIntercept)
         var w = [Double](repeating: 0, count: p)
         let threshold = alpha * n
         var iteration = 0
@@ -230,10 +236,7 @@ enum LinearModelSolver {
     /// Solves (XcᵀXc + αI) w = Xcᵀyc on centred data (or raw data without an intercept) by Cholesky.
     static func ridge(_ x: Matrix, _ y: [Double], alpha: Double, fitIntercept: Bool) throws(MLError) -> ([Double], Double) {
         let p = x.columns
-        let n = Double(x.rows)
-        let means = fitIntercept ? LinearAlgebra.columnMeans(x) : [Double](repeating: 0, count: p)
-        let yMean = fitIntercept ? y.reduce(0, +) / n : 0
-        var (gram, cross) = LinearAlgebra.centredGram(x, means: means, y: y, yMean: yMean)
+        var (gram, cross, means, yMean) = LinearAlgebra.centredGram(x, y: y, centre: fitIntercept)
         for j in 0..<p { gram[j * p + j] += alpha }
         let factor: [Double]
         switch LinearAlgebra.cholesky(gram, size: p) {

@@ -39,7 +39,7 @@ public struct ModelArtifact: Codable, Equatable, Sendable {
 
     /// The training data's identity and the split.
     public struct TrainingRecord: Codable, Equatable, Sendable {
-        /// SHA-256 of the canonical CSV of the feature and target columns of all rows.
+        /// SHA-256 of the canonical bytes of the feature and target columns of all rows (see `Trainer.fingerprint`).
         public var dataFingerprint: String
         /// Rows in the data.
         public var rows: Int

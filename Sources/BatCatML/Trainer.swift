@@ -210,19 +210,43 @@ public enum Trainer {
         }
     }
 
-    /// SHA-256 of the frame written as CSV (header included), streamed through the hasher in blocks.
+    /// SHA-256 of the frame's canonical bytes: `batcat.frame/1`, then per column its name, type, row
+    /// count, missing-value mask and values (numbers as little-endian IEEE 754 or two's complement,
+    /// text as length-prefixed UTF-8). Binary, so that hashing a million rows costs a pass over memory
+    /// and not the formatting of twenty million numbers.
     public static func fingerprint(_ frame: DataFrame, makeHasher: @Sendable () -> any ByteHasher) throws(MLError) -> String {
-        struct HashingSink: ByteSink {
-            var hasher: any ByteHasher
-            mutating func write(_ bytes: UnsafeRawBufferPointer) throws(DataError) { hasher.update(bytes) }
+        var hasher = makeHasher()
+        func feed(_ bytes: [UInt8]) { bytes.withUnsafeBytes { hasher.update($0) } }
+        func feed<T: FixedWidthInteger>(integer value: T) { feed(withUnsafeBytes(of: value.littleEndian) { Array($0) }) }
+        func feed<T: BitwiseCopyable>(raw values: [T]) {
+            #if _endian(big)
+            for value in values { withUnsafeBytes(of: value) { feed(Array($0.reversed())) } }
+            #else
+            values.withUnsafeBytes { hasher.update($0) }
+            #endif
         }
-        var writer = CSVWriter(sink: HashingSink(hasher: makeHasher()))
-        do {
-            try writer.write(frame)
-            try writer.finish()
-        } catch {
-            throw MLError(.invalidData, "cannot fingerprint the training data: \(error.message)")
+        feed(Array("batcat.frame/1\n".utf8))
+        for column in frame.columns {
+            feed(Array("\(column.name)\n\(column.type.rawValue)\n".utf8))
+            feed(integer: UInt64(column.count))
+            if let missing = column.missing {
+                feed([1])
+                feed(missing.map { $0 ? 1 : 0 })
+            } else {
+                feed([0])
+            }
+            switch column.values {
+            case .double(let values), .date(let values): feed(raw: values.map(\.bitPattern))
+            case .int(let values): feed(raw: values.map { Int64($0) })
+            case .bool(let values): feed(values.map { $0 ? 1 : 0 })
+            case .string(let values):
+                for index in 0..<values.count {
+                    let bytes = Array(values[index].utf8)
+                    feed(integer: UInt32(bytes.count))
+                    feed(bytes)
+                }
+            }
         }
-        return writer.sink.hasher.finalize()
+        return hasher.finalize()
     }
 }
