@@ -24,6 +24,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .target(name: "BatCatData", swiftSettings: swiftSettings),
@@ -39,6 +46,34 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "BatCatStorage",
+            dependencies: ["BatCatData", "BatCatCore"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "BatCatRegistry",
+            dependencies: [
+                "BatCatML", "BatCatStorage", "BatCatCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "BatCatServe",
+            dependencies: [
+                "BatCatRegistry", "BatCatML", "BatCatData", "BatCatCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "BatCatDeploy",
             dependencies: ["BatCatCore"],
             swiftSettings: swiftSettings
@@ -49,7 +84,12 @@ let package = Package(
                 "BatCatCore",
                 "BatCatData",
                 "BatCatML",
+                "BatCatStorage",
+                "BatCatRegistry",
+                "BatCatServe",
                 "BatCatDeploy",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -70,7 +110,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "BatCatDataTests", dependencies: ["BatCatData"], swiftSettings: swiftSettings),
-        .testTarget(name: "BatCatMLTests", dependencies: ["BatCatML", "BatCatData"], swiftSettings: swiftSettings),
+        .testTarget(name: "BatCatMLTests", dependencies: ["BatCatML", "BatCatData"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        .testTarget(name: "BatCatStorageTests", dependencies: ["BatCatStorage"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BatCatRegistryTests", dependencies: ["BatCatRegistry", "BatCatStorage", "BatCatML", "BatCatData"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BatCatServeTests",
+            dependencies: [
+                "BatCatServe", "BatCatRegistry", "BatCatML", "BatCatData", "BatCatStorage",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "BatCatCoreTests",
             dependencies: [

@@ -31,7 +31,10 @@ public struct BatCat: AsyncParsableCommand {
             standard error. Exit status: 0 success, 1 failure, 64 bad usage.
             """,
         version: BatCatVersion.current,
-        subcommands: [New.self, Train.self, Evaluate.self, Predict.self, Inspect.self, Describe.self, Head.self, ConfigCommand.self]
+        subcommands: [
+            New.self, Train.self, Evaluate.self, Predict.self, Inspect.self, RegistryCommand.self, Describe.self, Head.self,
+            ConfigCommand.self,
+        ]
     )
 
     /// Creates the root command.

@@ -1,6 +1,8 @@
 import BatCatCore
 import BatCatData
 import BatCatML
+import BatCatRegistry
+import BatCatStorage
 
 // The libraries below the CLI have no package dependencies, so their error types cannot know
 // BatCatCore's protocol; the command line, as the composition root, connects them here.

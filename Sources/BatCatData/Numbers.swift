@@ -92,7 +92,7 @@ public enum NumberParsing {
     /// `nil` when no digit starts there. Used by the CSV parser to read a number and find the field's
     /// end in one pass.
     @inline(__always)
-    static func scanDouble(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> (Double, UnsafePointer<UInt8>)? {
+    public static func scanDouble(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> (Double, UnsafePointer<UInt8>)? {
         var p = start
         guard p < end else { return nil }
         var negative = false

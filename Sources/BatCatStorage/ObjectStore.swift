@@ -1,0 +1,161 @@
+import BatCatCore
+import Foundation
+
+/// One object's key and size, as listed.
+public struct ObjectInfo: Sendable, Equatable {
+    /// The key, relative to the store's root, with `/` separators.
+    public var key: String
+    /// The size in bytes.
+    public var size: Int
+
+    /// Creates an entry.
+    public init(key: String, size: Int) {
+        self.key = key
+        self.size = size
+    }
+}
+
+/// A place that keeps objects by key: a local folder now; S3 and S3-compatible stores with the storage issue.
+///
+/// Keys are relative paths with `/` separators. A `put` is atomic: readers see the old object or the
+/// whole new one.
+public protocol ObjectStore: Sendable {
+    /// The store's URL, for messages (`file:///path`).
+    var url: String { get }
+    /// Writes `bytes` at `key`, replacing any object there.
+    func put(_ bytes: [UInt8], at key: String) async throws(StorageError)
+    /// The bytes at `key`.
+    func get(_ key: String) async throws(StorageError) -> [UInt8]
+    /// Whether an object exists at `key`.
+    func exists(_ key: String) async throws(StorageError) -> Bool
+    /// The objects whose keys start with `prefix`, sorted by key.
+    func list(prefix: String) async throws(StorageError) -> [ObjectInfo]
+    /// Removes the object at `key`; removing a missing object is not an error.
+    func delete(_ key: String) async throws(StorageError)
+}
+
+/// Checks object keys: relative, non-empty segments, no `.` or `..`, no NUL or backslash.
+public enum ObjectKey {
+    /// The key's segments, or an error saying what is wrong with it.
+    public static func validate(_ key: String) throws(StorageError) -> [String] {
+        let segments = key.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard !key.isEmpty, !key.hasPrefix("/"), !key.contains("\\"), !key.contains("\u{0}"),
+            segments.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." })
+        else {
+            throw StorageError(
+                .invalidKey, "'\(key)' is not a valid object key",
+                hints: ["a key is a relative path such as models/churn/1.json: no leading '/', no '.' or '..' segments, no empty segments"])
+        }
+        return segments
+    }
+}
+
+/// Objects as files under a root folder. Keys never resolve outside the root, even through symbolic links.
+public struct LocalObjectStore: ObjectStore {
+    /// The root folder.
+    public let root: URL
+
+    /// A store rooted at `path` (created when missing).
+    public init(root path: String) throws(StorageError) {
+        let url = URL(fileURLWithPath: path).standardizedFileURL
+        do {
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        } catch {
+            throw StorageError(.io, "cannot create the store folder '\(path)': \(error.localizedDescription)")
+        }
+        root = URL(fileURLWithPath: LocalObjectStore.realPath(url.path) ?? url.path)
+    }
+
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    /// `file://` and the root's path.
+    public var url: String { "file://\(root.path)" }
+
+    /// The file for `key`, checked to lie inside the root after resolving links.
+    func file(for key: String) throws(StorageError) -> URL {
+        let segments = try ObjectKey.validate(key)
+        var url = root
+        for segment in segments { url.appendPathComponent(segment) }
+        // Resolve the deepest folder on the way that exists (links included) with realpath(3): the
+        // file itself may not exist yet, and a link anywhere above it must not lead out of the root.
+        var existing = url.deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: existing.path) && existing.path.count > root.path.count {
+            existing.deleteLastPathComponent()
+        }
+        var resolved = LocalObjectStore.realPath(existing.path) ?? existing.path
+        if FileManager.default.fileExists(atPath: url.path), let full = LocalObjectStore.realPath(url.path) { resolved = full }
+        guard resolved == root.path || resolved.hasPrefix(root.path + "/") else {
+            throw StorageError(
+                .invalidKey, "'\(key)' leads outside the store \(self.url)", hints: ["remove the symbolic link it passes through"])
+        }
+        return url
+    }
+
+    /// Writes atomically: a temporary file in the same folder, flushed, then renamed.
+    public func put(_ bytes: [UInt8], at key: String) async throws(StorageError) {
+        let target = try file(for: key)
+        do {
+            try AtomicFile.write(bytes, to: target.path)
+        } catch {
+            throw StorageError(.io, "cannot write '\(key)' in \(url): \(error.message)", hints: error.hints)
+        }
+    }
+
+    /// Reads the whole object.
+    public func get(_ key: String) async throws(StorageError) -> [UInt8] {
+        let target = try file(for: key)
+        guard let data = FileManager.default.contents(atPath: target.path) else {
+            throw StorageError(.notFound, "no object '\(key)' in \(url)")
+        }
+        return Array(data)
+    }
+
+    /// Whether the file exists.
+    public func exists(_ key: String) async throws(StorageError) -> Bool {
+        FileManager.default.fileExists(atPath: try file(for: key).path)
+    }
+
+    /// Every file below the root whose key starts with `prefix`.
+    public func list(prefix: String) async throws(StorageError) -> [ObjectInfo] {
+        guard let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey, .fileSizeKey])
+        else {
+            return []
+        }
+        var found: [ObjectInfo] = []
+        for case let url as URL in enumerator {
+            let values = try? url.resourceValues(forKeys: [.isRegularFileKey, .fileSizeKey])
+            guard values?.isRegularFile == true else { continue }
+            let key = String(url.standardizedFileURL.resolvingSymlinksInPath().path.dropFirst(root.path.count + 1))
+            if key.hasPrefix(prefix) && !url.lastPathComponent.hasPrefix(".") {
+                found.append(ObjectInfo(key: key, size: values?.fileSize ?? 0))
+            }
+        }
+        return found.sorted { $0.key < $1.key }
+    }
+
+    /// Removes the file.
+    public func delete(_ key: String) async throws(StorageError) {
+        let target = try file(for: key)
+        if unlink(target.path) != 0 && errno != ENOENT {
+            throw StorageError(.io, "cannot delete '\(key)' in \(url): \(String(cString: strerror(errno)))")
+        }
+    }
+}
+
+/// Opens object stores by URL: `file:///path`, or a plain path.
+public enum ObjectStores {
+    /// The store at `location`.
+    public static func open(_ location: String) throws(StorageError) -> any ObjectStore {
+        if location.hasPrefix("file://") { return try LocalObjectStore(root: String(location.dropFirst("file://".count))) }
+        if let scheme = location.range(of: "://").map({ String(location[..<$0.lowerBound]) }) {
+            throw StorageError(
+                .unsupportedScheme, "this build of BatCat cannot open '\(scheme)://' stores (\(location))",
+                hints: ["use a local folder (file:///path or a plain path); S3 support is not part of this version"])
+        }
+        return try LocalObjectStore(root: location)
+    }
+}
