@@ -49,9 +49,10 @@ enum Routes {
 ///   - capture: request/response capture, or `nil`.
 ///   - services: more services to run with the app (the watcher, the capture writer).
 ///   - logger: the server's logger.
+///   - onListening: called with the bound port once the server listens (useful with port 0).
 public func buildApplication(
     configuration: ServeConfiguration, live: LiveModel, counters: Counters, capture: Capture? = nil, services: [any Service] = [],
-    logger: Logger
+    logger: Logger, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let state = ServerState(
         live: live, configuration: configuration, counters: counters, capture: capture,
@@ -77,7 +78,9 @@ public func buildApplication(
     predictions.post("/invocations") { request, context in try await predict(request, context, state, route: .invocations) }
     var appConfiguration = ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "batcat")
     appConfiguration.reuseAddress = true
-    return Application(router: router, configuration: appConfiguration, services: services + (capture.map { [$0] } ?? []), logger: logger)
+    return Application(
+        router: router, configuration: appConfiguration, services: services + (capture.map { [$0] } ?? []),
+        onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) }, logger: logger)
 }
 
 private func json(_ text: String, status: HTTPResponse.Status = .ok, version: String? = nil) -> Response {

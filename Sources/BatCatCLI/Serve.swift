@@ -1,0 +1,186 @@
+import ArgumentParser
+import BatCatCore
+import BatCatData
+import BatCatML
+import BatCatRegistry
+import BatCatServe
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+extension BatCat {
+    /// `batcat serve`: the prediction server.
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Serve a model over HTTP: /stream, /batch, /invocations, health, metrics and OpenAPI.",
+            discussion: """
+                Serves the production version of a registered model (or --version, --alias), and swaps
+                to a newly promoted version without dropping a request; or serves one artifact file.
+                Prediction routes need an x-api-key from the keys file (batcat keys new NAME makes one).
+                SIGTERM or Ctrl-C stops accepting, finishes the requests in flight, and exits 0.
+
+                Examples:
+                  batcat serve --model diabetes --keys-file keys.txt
+                  batcat serve --artifact model.json --port 9000 --no-auth
+                  curl -H "x-api-key: $KEY" -d '{"x": [[0.3]]}' http://127.0.0.1:8080/stream
+
+                In a container started as `serve` (SageMaker), it listens on port 8080 and answers
+                GET /ping and POST /invocations (application/json or text/csv).
+                """
+        )
+
+        @Option(help: "The registered model to serve.") var model: String?
+        @Option(help: "Serve the version in this stage (default production).") var stage: Stage?
+        @Option(help: "Serve this version.") var version: Int?
+        @Option(help: "Serve the version this alias points at.") var alias: String?
+        @Option(help: ArgumentHelp("Serve this artifact file instead of a registered model.", valueName: "path")) var artifact: String?
+        @Option(help: "The address to listen on.") var host: String?
+        @Option(help: "The port (0 picks a free one).") var port: Int?
+        @Option(name: .customLong("keys-file"), help: ArgumentHelp("API keys, one 'name sha256:<hex>' per line.", valueName: "path"))
+        var keysFile: String?
+        @Flag(name: .customLong("no-auth"), help: "Serve without API keys (prints a warning).") var noAuth = false
+        @Option(name: .customLong("rate-limit"), help: ArgumentHelp("Requests a second per key (token bucket).", valueName: "n"))
+        var rateLimit: Double?
+        @Option(help: ArgumentHelp("The largest burst per key (default: twice the rate).", valueName: "n")) var burst: Double?
+        @Option(name: .customLong("capture-dir"), help: ArgumentHelp("Capture sampled requests as JSON lines here.", valueName: "dir"))
+        var captureDirectory: String?
+        @Option(name: .customLong("capture-fraction"), help: ArgumentHelp("The share of requests captured, 0 to 1.", valueName: "f"))
+        var captureFraction: Double?
+        @Option(name: .customLong("watch-interval"), help: ArgumentHelp("Seconds between registry checks.", valueName: "s"))
+        var watchInterval: Double = 2
+        @Option(name: .customLong("max-body-mb"), help: "The largest request body, in MiB.") var maxBodyMegabytes: Int = 8
+        @OptionGroup var global: GlobalOptions
+
+        func validate() throws {
+            if (model == nil) == (artifact == nil) {
+                throw ValidationError("Pass either --model NAME (a registered model) or --artifact PATH (a file).")
+            }
+            if [stage != nil, version != nil, alias != nil].filter({ $0 }).count > 1 {
+                throw ValidationError("Pass at most one of --stage, --version and --alias.")
+            }
+            if artifact != nil && (stage != nil || version != nil || alias != nil) {
+                throw ValidationError("--stage, --version and --alias choose a registered version; they do not go with --artifact.")
+            }
+            if let captureFraction, !(0...1).contains(captureFraction) {
+                throw ValidationError("--capture-fraction takes a number from 0 to 1, not \(captureFraction).")
+            }
+            if noAuth && keysFile != nil { throw ValidationError("--no-auth and --keys-file contradict each other; pass one of them.") }
+        }
+
+        func run() async throws {
+            let settings = try global.settings()
+            let logger = try global.bootstrapLogging(settings, label: "batcat.serve")
+            var configuration = ServeConfiguration()
+            configuration.host = try host ?? settings.string("serve.host") ?? "127.0.0.1"
+            configuration.port = try port ?? settings.int("serve.port") ?? 8080
+            configuration.maxBodyBytes = maxBodyMegabytes << 20
+            if let rate = try rateLimit ?? settings.double("serve.rateLimit") {
+                configuration.rateLimit = (rate, try burst ?? settings.double("serve.burst") ?? rate * 2)
+            }
+            let keys = try keysFile ?? settings.string("serve.keysFile")
+            if noAuth {
+                logger.warning("serving without API keys: anyone who can reach the port can call the model")
+            } else if let keys {
+                configuration.keys = try APIKeys.load(file: keys)
+                if configuration.keys?.isEmpty == true {
+                    throw CLIError("the keys file '\(keys)' holds no keys", hints: ["add one with: batcat keys new NAME --file \(keys)"])
+                }
+            } else {
+                throw CLIError(
+                    "no API keys are configured for the prediction routes",
+                    hints: [
+                        "make one with: batcat keys new NAME --file keys.txt, then pass --keys-file keys.txt",
+                        "or pass --no-auth for a local trial",
+                    ])
+            }
+            let counters = Counters()
+            let live: LiveModel
+            var services: [any Service] = []
+            if let artifact {
+                let loaded = try ArtifactFile.load(artifact)
+                live = LiveModel(try ServedModel(name: loaded.name, version: nil, artifact: loaded))
+            } else if let model {
+                let registry = try RegistryLocation(settings: settings, projectDirectory: global.projectDirectory).open()
+                let selector: VersionSelector = version.map { .version($0) } ?? alias.map { .alias($0) } ?? .stage(stage ?? .production)
+                let chosen = try await registry.resolve(model, selector)
+                live = LiveModel(try ServedModel(name: model, version: chosen.version, artifact: try await registry.artifact(for: chosen)))
+                counters.setModelVersion(chosen.version)
+                if version == nil {
+                    services.append(
+                        RegistryWatcher(
+                            registry: registry, model: model, selector: selector, interval: .milliseconds(Int(watchInterval * 1000)),
+                            live: live,
+                            logger: logger, counters: counters))
+                }
+            } else {
+                return
+            }
+            let capture = try captureDirectory ?? settings.string("serve.capture.dir")
+            let captureWriter = try capture.map { folder in
+                Capture(
+                    folder: folder, fraction: try captureFraction ?? settings.double("serve.capture.fraction") ?? 0.1, logger: logger,
+                    counters: counters)
+            }
+            let current = live.current
+            let quiet = global.quiet
+            let host = configuration.host
+            let app = buildApplication(
+                configuration: configuration, live: live, counters: counters, capture: captureWriter, services: services, logger: logger,
+                onListening: { port in
+                    if !quiet {
+                        Console.err(
+                            "Serving \(current?.name ?? "model") version \(current.map { $0.version.map(String.init) ?? "file" } ?? "-") "
+                                + "(\(current?.digest.prefix(19) ?? "")…) on http://\(host):\(port)\n")
+                    }
+                })
+            let group = ServiceGroup(
+                configuration: .init(services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
+        }
+    }
+
+    /// `batcat keys`: API keys for the server.
+    struct Keys: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make API keys for batcat serve.", subcommands: [New.self])
+
+        struct New: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Make a key: print it once, and store only its SHA-256 in the keys file.",
+                discussion: """
+                    Examples:
+                      batcat keys new reporting-app --file keys.txt
+                      export KEY=$(batcat keys new ci --file keys.txt)
+                    """)
+
+            @Argument(help: "A name for the key (letters, digits, '-', '_').") var name: String
+            @Option(help: ArgumentHelp("The keys file to append to.", valueName: "path")) var file: String = "keys.txt"
+            @OptionGroup var global: GlobalOptions
+
+            func validate() throws {
+                try ProjectNameCheck.check(name)
+            }
+
+            func run() async throws {
+                let (key, line) = APIKeys.generate(name: name)
+                let existing = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+                try AtomicFile.write(Array((existing + line + "\n").utf8), to: file)
+                chmod(file, 0o600)
+                Console.out(key + "\n")
+                if !global.quiet { Console.err("Stored the key '\(name)' as its SHA-256 in \(file); the key itself is shown only now.\n") }
+            }
+        }
+    }
+}
+
+/// Names of keys follow the project-name rule.
+enum ProjectNameCheck {
+    static func check(_ name: String) throws {
+        let allowed = name.unicodeScalars.allSatisfy {
+            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_"
+        }
+        guard !name.isEmpty, allowed else { throw ValidationError("'\(name)' is not a valid name: use letters, digits, '-' and '_'.") }
+    }
+}
