@@ -74,6 +74,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "BatCatBatch",
+            dependencies: ["BatCatML", "BatCatData", "BatCatStorage", "BatCatCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "BatCatDeploy",
             dependencies: ["BatCatCore"],
             swiftSettings: swiftSettings
@@ -87,6 +92,7 @@ let package = Package(
                 "BatCatStorage",
                 "BatCatRegistry",
                 "BatCatServe",
+                "BatCatBatch",
                 "BatCatDeploy",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -113,6 +119,8 @@ let package = Package(
         .testTarget(name: "BatCatDataTests", dependencies: ["BatCatData"], swiftSettings: swiftSettings),
         .testTarget(name: "BatCatMLTests", dependencies: ["BatCatML", "BatCatData"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "BatCatStorageTests", dependencies: ["BatCatStorage"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BatCatBatchTests", dependencies: ["BatCatBatch", "BatCatML", "BatCatData", "BatCatStorage"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BatCatRegistryTests", dependencies: ["BatCatRegistry", "BatCatStorage", "BatCatML", "BatCatData"],
             swiftSettings: swiftSettings),

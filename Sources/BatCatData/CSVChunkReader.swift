@@ -75,6 +75,7 @@ struct SegmentResult {
     var rows = 0
     var skippedLines: [Int] = []
     var skippedCount = 0
+    var rejects: [(line: Int, reason: String)] = []
     var failure: Failure?
 }
 
@@ -85,6 +86,7 @@ struct SegmentParser: @unchecked Sendable {
     let expectedFields: Int
     let fieldIndexes: [Int]
     let types: [ColumnType]
+    let names: [String]
     let policy: BadLinePolicy
     var isDouble: [Bool] { types.map { $0 == .double } }
 
@@ -170,11 +172,13 @@ struct SegmentParser: @unchecked Sendable {
                     if policy == .skip {
                         if result.skippedLines.count < 20 { result.skippedLines.append(result.lineEnds) }
                         result.skippedCount += 1
+                        result.rejects.append((result.lineEnds, "expected \(expectedFields) fields, found \(spans.count)"))
                     } else {
                         result.failure = .fieldCount(recordStart: position, line: result.lineEnds, found: spans.count)
                         break records
                     }
                 } else {
+                    var skippedRecord = false
                     for column in 0..<fieldIndexes.count {
                         let field = fieldIndexes[column]
                         let start = base + spans.starts[field]
@@ -191,12 +195,20 @@ struct SegmentParser: @unchecked Sendable {
                             try builder.takeUnretainedValue().append(
                                 start, end, escaped: spans.escaped(field), quoted: spans.quoted(field), matcher: matcher)
                         } catch {
+                            if policy == .skip {
+                                for handle in handles { handle._withUnsafeGuaranteedRef { $0.truncate(to: result.rows) } }
+                                if result.skippedLines.count < 20 { result.skippedLines.append(result.lineEnds) }
+                                result.skippedCount += 1
+                                result.rejects.append((result.lineEnds, "the value in column '\(names[column])' \(error.expectation)"))
+                                skippedRecord = true
+                                break
+                            }
                             result.failure = .value(
                                 recordStart: position, line: result.lineEnds, offset: spans.starts[field], column: column, failure: error)
                             break records
                         }
                     }
-                    result.rows += 1
+                    if !skippedRecord { result.rows += 1 }
                 }
                 result.lineEnds += lineEnds
                 position = next
@@ -240,7 +252,7 @@ public final class CSVChunkReader {
         parser = SegmentParser(
             tokenizer: CSVTokenizer(delimiter: options.delimiter), matcher: MissingMatcher(options.missingMarkers),
             expectedFields: setup.fieldCount, fieldIndexes: setup.fieldIndexes, types: setup.schema.fields.map(\.type),
-            policy: options.onBadLines)
+            names: setup.schema.names, policy: options.onBadLines)
         builders = parser.types.map { ColumnBuilder(type: $0) }
         done = setup.fieldCount == 0
     }
@@ -339,6 +351,7 @@ public final class CSVChunkReader {
             for index in builders.indices { builders[index].append(contentsOf: result.builders[index]) }
             for line in result.skippedLines where report.skippedLines.count < 20 { report.skippedLines.append(lines + line + 1) }
             report.skippedRows += result.skippedCount
+            for reject in result.rejects { report.rejects.append(.init(line: lines + reject.line + 1, reason: reject.reason)) }
             report.rows += result.rows
             lines += result.lineEnds
         }

@@ -1,8 +1,9 @@
-/// What to do with a row whose field count differs from the header's.
+/// What to do with a row whose field count differs from the header's, or that holds a value its
+/// column's type cannot read.
 public enum BadLinePolicy: String, Sendable, CaseIterable {
     /// Stop with an error naming the file and line (the default).
     case error
-    /// Leave the row out, count it in the report, and go on.
+    /// Leave the row out, record its line and the reason in the report, and go on.
     case skip
 }
 
@@ -53,10 +54,20 @@ public struct CSVOptions: Sendable {
 
 /// What a read found besides the data: rows skipped and where.
 public struct CSVReport: Sendable, Equatable {
+    /// A row left out under ``BadLinePolicy/skip``.
+    public struct Reject: Sendable, Equatable {
+        /// Its line in the file (1-based, the header is line 1).
+        public var line: Int
+        /// Why it was left out.
+        public var reason: String
+    }
+
     /// How many rows were left out under ``BadLinePolicy/skip``.
     public var skippedRows: Int = 0
     /// Line numbers of the first skipped rows (at most 20).
     public var skippedLines: [Int] = []
+    /// Every row left out: its line and why.
+    public var rejects: [Reject] = []
     /// How many data rows were read.
     public var rows: Int = 0
     /// How many bytes were read.

@@ -38,6 +38,17 @@ struct MissingMatcher: Sendable {
 /// Why a field could not be appended.
 enum AppendFailure: Error {
     case notANumber, notAnInteger, notABoolean, notADate, invalidUTF8
+
+    /// "is not a number", …
+    var expectation: String {
+        switch self {
+        case .notANumber: "is not a number"
+        case .notAnInteger: "is not an integer"
+        case .notABoolean: "is not true or false"
+        case .notADate: "is not an ISO-8601 date"
+        case .invalidUTF8: "is not valid UTF-8 text"
+        }
+    }
 }
 
 /// Accumulates one column's values while a CSV is parsed.
@@ -210,10 +221,15 @@ final class ColumnBuilder {
         }
     }
 
-    /// Drops the values from row `rows` on (undoing a partly read record of a double column).
+    /// Drops the values from row `rows` on (undoing a partly read record).
     func truncate(to rows: Int) {
         guard count > rows else { return }
-        doubles.truncate(to: rows)
+        switch type {
+        case .double, .date: doubles.truncate(to: rows)
+        case .int: ints.truncate(to: rows)
+        case .bool: bools.truncate(to: rows)
+        case .string: strings.truncate(to: rows)
+        }
         if hasMissing { missing.truncate(to: rows) }
         count = rows
     }
@@ -260,6 +276,10 @@ struct StringBuilder {
     private var encoded = true
 
     var count: Int { encoded ? codes.count : plain.count }
+
+    mutating func truncate(to rows: Int) {
+        if encoded { codes.removeLast(max(0, codes.count - rows)) } else { plain.removeLast(max(0, plain.count - rows)) }
+    }
 
     mutating func append(_ text: String) {
         guard encoded else {

@@ -151,6 +151,14 @@ public struct Predictions: Sendable, Equatable {
 
     /// The number of rows predicted.
     public var count: Int { values?.count ?? labels?.count ?? 0 }
+
+    /// Creates predictions.
+    public init(values: [Double]? = nil, labels: [ClassLabel]? = nil, probabilities: Matrix? = nil, classes: [ClassLabel]? = nil) {
+        self.values = values
+        self.labels = labels
+        self.probabilities = probabilities
+        self.classes = classes
+    }
 }
 
 /// Preprocessing steps and an estimator, by name: the unfitted form of ``FittedPipeline``.

@@ -1,4 +1,5 @@
 import BatCatCore
+import BatCatData
 import Foundation
 
 /// One object's key and size, as listed.
@@ -32,6 +33,19 @@ public protocol ObjectStore: Sendable {
     func list(prefix: String) async throws(StorageError) -> [ObjectInfo]
     /// Removes the object at `key`; removing a missing object is not an error.
     func delete(_ key: String) async throws(StorageError)
+    /// A stream over the object's bytes, read a block at a time.
+    func reader(for key: String) throws(StorageError) -> any ByteStream
+    /// A writer whose bytes become the object at `key` only on ``ObjectWriter/commit()``; until then
+    /// nothing is visible at `key`, and a writer dropped without committing leaves nothing behind.
+    func writer(for key: String) throws(StorageError) -> any ObjectWriter
+}
+
+/// Bytes on their way to an object; visible only once committed.
+public protocol ObjectWriter: ByteSink {
+    /// Makes the bytes written the object, atomically.
+    func commit() throws(StorageError)
+    /// Drops the bytes written.
+    func abort()
 }
 
 /// Checks object keys: relative, non-empty segments, no `.` or `..`, no NUL or backslash.
@@ -137,6 +151,29 @@ public struct LocalObjectStore: ObjectStore {
         return found.sorted { $0.key < $1.key }
     }
 
+    /// The file, read a block at a time.
+    public func reader(for key: String) throws(StorageError) -> any ByteStream {
+        let path = try file(for: key).path
+        do {
+            return try FileByteStream(path: path)
+        } catch {
+            throw StorageError(error.code == .io && !FileManager.default.fileExists(atPath: path) ? .notFound : .io, error.message)
+        }
+    }
+
+    /// A temporary file beside the target, renamed onto it on commit.
+    public func writer(for key: String) throws(StorageError) -> any ObjectWriter {
+        let target = try file(for: key)
+        do {
+            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        } catch {
+            throw StorageError(.io, "cannot create the folder for '\(key)': \(error.localizedDescription)")
+        }
+        let temporary = target.deletingLastPathComponent().appendingPathComponent(
+            ".\(target.lastPathComponent).part-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        return try LocalObjectWriter(temporary: temporary.path, target: target.path)
+    }
+
     /// Removes the file.
     public func delete(_ key: String) async throws(StorageError) {
         let target = try file(for: key)
@@ -157,5 +194,47 @@ public enum ObjectStores {
                 hints: ["use a local folder (file:///path or a plain path); S3 support is not part of this version"])
         }
         return try LocalObjectStore(root: location)
+    }
+}
+
+/// Writes to a temporary file and renames it onto the target on commit (after flushing to disk).
+final class LocalObjectWriter: ObjectWriter, @unchecked Sendable {
+    private let sink: FileByteSink
+    private let temporary: String
+    private let target: String
+    private var finished = false
+
+    init(temporary: String, target: String) throws(StorageError) {
+        self.temporary = temporary
+        self.target = target
+        do {
+            sink = try FileByteSink(path: temporary)
+        } catch {
+            throw StorageError(.io, error.message, hints: error.hints)
+        }
+    }
+
+    deinit { if !finished { unlink(temporary) } }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws(DataError) {
+        try sink.write(bytes)
+    }
+
+    func commit() throws(StorageError) {
+        do {
+            try sink.close()
+        } catch {
+            throw StorageError(.io, error.message)
+        }
+        guard rename(temporary, target) == 0 else {
+            throw StorageError(.io, "cannot move the finished file into place at '\(target)': \(String(cString: strerror(errno)))")
+        }
+        finished = true
+    }
+
+    func abort() {
+        try? sink.close()
+        unlink(temporary)
+        finished = true
     }
 }

@@ -1,0 +1,396 @@
+import BatCatCore
+import BatCatData
+import BatCatML
+import BatCatStorage
+import Foundation
+import Logging
+
+/// The error thrown by `BatCatBatch`.
+public struct BatchError: ReportableError, Sendable {
+    /// What failed, on which file and line.
+    public let message: String
+    /// What to do about it.
+    public let hints: [String]
+
+    /// Creates an error.
+    public init(_ message: String, hints: [String] = []) {
+        self.message = message
+        self.hints = hints
+    }
+}
+
+/// What to do with rows that cannot be scored.
+public enum BadRowPolicy: String, Sendable, CaseIterable {
+    /// Stop with the file, line and reason (the default).
+    case stop
+    /// Write them to `<input>.rejects.csv` with the reason, and go on.
+    case skip
+}
+
+/// How a batch is scored.
+public struct ScoreOptions: Sendable {
+    /// Rows per chunk: memory stays bounded by a few chunks whatever the file size.
+    public var chunkRows = 100_000
+    /// Input columns copied into the output; `nil` means every column that is neither a feature nor the target
+    /// (or a `row` number when there is none).
+    public var idColumns: [String]?
+    /// What to do with rows that cannot be scored.
+    public var onBadRows: BadRowPolicy = .stop
+    /// This process's shard, 0-based.
+    public var shardIndex = 0
+    /// How many shards share the inputs.
+    public var shardCount = 1
+    /// How many files are scored at once.
+    public var concurrency = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// How input CSVs are read.
+    public var csv = CSVOptions()
+
+    /// Defaults: 100,000-row chunks, stop on bad rows, one shard.
+    public init() {}
+}
+
+/// One file's outcome.
+public struct FileReport: Codable, Sendable, Equatable {
+    /// The input's key.
+    public var input: String
+    /// The output's key.
+    public var output: String
+    /// `scored`, or `skipped` when a matching earlier output exists.
+    public var status: String
+    /// Rows scored.
+    public var rows: Int
+    /// Rows written to the rejects file.
+    public var rejected: Int
+    /// The input's SHA-256.
+    public var inputDigest: String
+    /// The model's digest.
+    public var modelDigest: String
+    /// The model's version (nil for an artifact file).
+    public var modelVersion: Int?
+    /// Seconds spent.
+    public var seconds: Double
+}
+
+/// A run's manifest: the inputs, what became of them, and the model.
+public struct ScoreManifest: Codable, Sendable {
+    /// The manifest format's version.
+    public var version = 1
+    /// The model's name, version and digest.
+    public var model: String
+    /// The model version.
+    public var modelVersion: Int?
+    /// The model's digest.
+    public var modelDigest: String
+    /// This run's shard and the shard count.
+    public var shard: String
+    /// Each input's outcome.
+    public var files: [FileReport]
+    /// Seconds the run took.
+    public var seconds: Double
+}
+
+/// Scores CSV inputs with a model into CSV outputs, exactly once.
+///
+/// Each output is written under a temporary name and renamed into place when complete; then a record of
+/// it (input digest, model digest, rows) is written under `_batcat/done/`. A rerun skips inputs whose record
+/// matches, and rescoring is deterministic, so a process killed at any moment leaves no partial output
+/// visible and a rerun produces byte-identical outputs.
+public struct BatchScorer: Sendable {
+    /// The model's name.
+    public let modelName: String
+    /// The registry version, if any.
+    public let modelVersion: Int?
+    /// The artifact.
+    public let artifact: ModelArtifact
+    let input: any ObjectStore
+    let output: any ObjectStore
+    let options: ScoreOptions
+    let logger: Logger
+    let progress: @Sendable (Int) -> Void
+
+    /// Creates a scorer; `progress` is told the rows scored as chunks finish.
+    public init(
+        modelName: String, modelVersion: Int?, artifact: ModelArtifact, input: any ObjectStore, output: any ObjectStore,
+        options: ScoreOptions,
+        logger: Logger, progress: @escaping @Sendable (Int) -> Void = { _ in }
+    ) {
+        self.modelName = modelName
+        self.modelVersion = modelVersion
+        self.artifact = artifact
+        self.input = input
+        self.output = output
+        self.options = options
+        self.logger = logger
+        self.progress = progress
+    }
+
+    /// The CSV inputs at the top of a store, sorted; hidden files and `.part`/`.tmp` files are left out.
+    public static func inputs(in store: any ObjectStore) async throws(StorageError) -> [ObjectInfo] {
+        try await store.list(prefix: "").filter { info in
+            !info.key.contains("/") && info.key.hasSuffix(".csv") && !info.key.hasPrefix(".") && !info.key.hasSuffix(".predictions.csv")
+                && !info.key.hasSuffix(".rejects.csv")
+        }
+    }
+
+    /// This shard's share of `keys`: each key goes to shard FNV-1a(key) mod count, so N shards together
+    /// cover every key once, whatever order they list them in.
+    public static func share(of keys: [String], shard index: Int, of count: Int) -> [String] {
+        guard count > 1 else { return keys }
+        return keys.filter { key in
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for byte in key.utf8 {
+                hash ^= UInt64(byte)
+                hash = hash &* 0x100_0000_01b3
+            }
+            return Int(hash % UInt64(count)) == index
+        }
+    }
+
+    /// The output key for an input key: `x.csv` → `x.predictions.csv`, unless `outputKey` names one.
+    public static func outputKey(for input: String) -> String {
+        String(input.dropLast(4)) + ".predictions.csv"
+    }
+
+    /// Scores this shard's share of `keys` (with outputs at `outputKeys[key]` or the default names),
+    /// writes the run's manifest, and returns it.
+    public func run(_ keys: [String], outputKeys: [String: String] = [:]) async throws -> ScoreManifest {
+        let start = ContinuousClock.now
+        let mine = BatchScorer.share(of: keys, shard: options.shardIndex, of: options.shardCount)
+        var reports: [FileReport] = []
+        try await withThrowingTaskGroup(of: FileReport.self) { group in
+            var pending = mine[...]
+            func launch() {
+                guard let key = pending.popFirst() else { return }
+                group.addTask { try await self.score(key, outputKey: outputKeys[key] ?? BatchScorer.outputKey(for: key)) }
+            }
+            for _ in 0..<max(1, options.concurrency) { launch() }
+            while let report = try await group.next() {
+                reports.append(report)
+                launch()
+            }
+        }
+        reports.sort { $0.input < $1.input }
+        let digest = try artifact.digest
+        let manifest = ScoreManifest(
+            model: modelName, modelVersion: modelVersion, modelDigest: digest, shard: "\(options.shardIndex + 1)/\(options.shardCount)",
+            files: reports, seconds: BatchScorer.seconds(since: start))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
+        try await output.put(
+            Array(try encoder.encode(manifest)),
+            at: "_batcat/runs/\(stamp)-shard\(options.shardIndex + 1)of\(options.shardCount)-\(UInt32.random(in: 0...UInt32.max)).json")
+        return manifest
+    }
+
+    static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+
+    /// The SHA-256 of an input, streamed.
+    func digest(of key: String) throws -> String {
+        var stream = try input.reader(for: key)
+        var hasher = FingerprintHasher()
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let count = try buffer.withUnsafeMutableBytes { raw throws(DataError) in try stream.read(into: raw) }
+            if count == 0 { break }
+            buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+        }
+        return hasher.finalize()
+    }
+
+    /// Scores one input, or skips it when a matching output is recorded.
+    func score(_ key: String, outputKey: String) async throws -> FileReport {
+        let start = ContinuousClock.now
+        let modelDigest = try artifact.digest
+        let inputDigest = try digest(of: key)
+        let doneKey = "_batcat/done/\(key).json"
+        if try await output.exists(doneKey), try await output.exists(outputKey) {
+            let done = try JSONDecoder().decode(FileReport.self, from: Data(try await output.get(doneKey)))
+            if done.inputDigest == inputDigest && done.modelDigest == modelDigest && done.output == outputKey {
+                var skipped = done
+                skipped.status = "skipped"
+                skipped.seconds = BatchScorer.seconds(since: start)
+                return skipped
+            }
+        }
+        let pipeline = artifact.pipeline
+        var csv = options.csv
+        if options.onBadRows == .skip { csv.onBadLines = .skip }
+        // Read each feature as the model's type, so one stray text cannot turn a number column into text.
+        for feature in pipeline.features { csv.types[feature.name] = feature.type == .string ? .string : .double }
+        let chunks = try CSVReader(options: csv).chunks(stream: try input.reader(for: key), rows: options.chunkRows)
+        let writer = try output.writer(for: outputKey)
+        var csvWriter = CSVWriter(sink: WriterBox(inner: writer))
+        var rejects: CSVWriter<WriterBox>?
+        let rejectsKey =
+            (outputKey.hasSuffix(".predictions.csv") ? String(outputKey.dropLast(".predictions.csv".count)) : String(outputKey.dropLast(4)))
+            + ".rejects.csv"
+        var rejectsWriter: (any ObjectWriter)?
+        var rows = 0
+        var rejected = 0
+        var firstRow = 0
+        do {
+            while let chunk = try chunks.next() {
+                let (good, bad) = try split(chunk, firstRow: firstRow, file: key)
+                firstRow += chunk.rowCount
+                if !bad.isEmpty {
+                    guard options.onBadRows == .skip else {
+                        throw BatchError(
+                            "\(key): row \(bad[0].row + 1): \(bad[0].reason)",
+                            hints: ["fix the row, or pass --on-bad-rows skip to write such rows to a rejects file and go on"])
+                    }
+                    if rejects == nil {
+                        let made = try output.writer(for: rejectsKey)
+                        rejectsWriter = made
+                        rejects = CSVWriter(sink: WriterBox(inner: made))
+                    }
+                    let frame = try DataFrame(columns: [
+                        Column("line", ints: bad.map { _ in Int?.none }), Column("row", ints: bad.map { $0.row + 1 }),
+                        Column("reason", strings: bad.map(\.reason)),
+                    ])
+                    try rejects?.write(frame)
+                    rejected += bad.count
+                }
+                guard good.rowCount > 0 else { continue }
+                let predictions = try pipeline.predict(good)
+                try csvWriter.write(try outputFrame(good, predictions, firstRow: firstRow - chunk.rowCount))
+                rows += good.rowCount
+                progress(good.rowCount)
+            }
+            if rows == 0 && rejected == 0 {
+                try csvWriter.write(try outputFrame(DataFrame.empty(schema: chunks.schema), Predictions(), firstRow: 0))
+            }
+            let unreadable = chunks.report.rejects
+            if !unreadable.isEmpty {
+                guard options.onBadRows == .skip else { throw BatchError("\(key): line \(unreadable[0].line): \(unreadable[0].reason)") }
+                if rejects == nil {
+                    let made = try output.writer(for: rejectsKey)
+                    rejectsWriter = made
+                    rejects = CSVWriter(sink: WriterBox(inner: made))
+                }
+                try rejects?.write(
+                    try DataFrame(columns: [
+                        Column("line", ints: unreadable.map { Optional($0.line) }), Column("row", ints: unreadable.map { _ in Int?.none }),
+                        Column("reason", strings: unreadable.map(\.reason)),
+                    ]))
+            }
+            try csvWriter.finish()
+            try rejects?.finish()
+            rejected += chunks.report.skippedRows
+            if chunks.report.skippedRows > 0 {
+                logger.info(
+                    "unreadable rows went to the rejects file", metadata: ["input": "\(key)", "rows": "\(chunks.report.skippedRows)"])
+            }
+            try writer.commit()
+            try rejectsWriter?.commit()
+        } catch let error as DataError where error.code == .typeMismatch || error.code == .fieldCount || error.code == .malformedRow {
+            writer.abort()
+            rejectsWriter?.abort()
+            throw BatchError(
+                error.message, hints: ["fix the row, or pass --on-bad-rows skip to write such rows to a rejects file and go on"])
+        } catch {
+            writer.abort()
+            rejectsWriter?.abort()
+            throw error
+        }
+        let report = FileReport(
+            input: key, output: outputKey, status: "scored", rows: rows, rejected: rejected, inputDigest: inputDigest,
+            modelDigest: modelDigest,
+            modelVersion: modelVersion, seconds: BatchScorer.seconds(since: start))
+        var done = report
+        done.seconds = 0
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        try await output.put(Array(try encoder.encode(done)), at: doneKey)
+        return report
+    }
+
+    /// Splits a chunk into rows the model can score and rows it cannot (with the reason).
+    func split(_ chunk: DataFrame, firstRow: Int, file: String) throws -> (DataFrame, [(row: Int, reason: String)]) {
+        let pipeline = artifact.pipeline
+        var bad: [Int: String] = [:]
+        let imputed = Set(
+            pipeline.steps.flatMap { step -> [String] in
+                if case .simpleImputer(let imputer) = step.step { return Array(imputer.fills.keys) }
+                return []
+            })
+        for feature in pipeline.features {
+            guard let column = chunk[feature.name] else {
+                throw BatchError(
+                    "\(file) has no column '\(feature.name)', which the model needs",
+                    hints: ["the model's features are: \(pipeline.featureNames.joined(separator: ", "))"])
+            }
+            if column.missing != nil && !imputed.contains(feature.name) {
+                for row in 0..<column.count where column.isMissing(row) && bad[row] == nil {
+                    bad[row] = "feature '\(feature.name)' is missing, and the model has no imputer for it"
+                }
+            }
+            if feature.type.isNumeric && column.type == .string {
+                throw BatchError("\(file): column '\(feature.name)' holds text, but the model was trained on numbers in it")
+            }
+        }
+        if bad.isEmpty, (try? pipeline.matrix(for: chunk)) != nil { return (chunk, []) }
+        // Find the rows the pipeline itself refuses (an unknown category, for example), one at a time.
+        var good: [Int] = []
+        for row in 0..<chunk.rowCount where bad[row] == nil {
+            do throws(MLError) {
+                _ = try pipeline.matrix(for: chunk.slice(row..<row + 1))
+                good.append(row)
+            } catch {
+                bad[row] = error.message.replacingOccurrences(of: " (row 1)", with: "")
+            }
+        }
+        return (chunk.gathering(good), bad.keys.sorted().map { (firstRow + $0, bad[$0]!) })
+    }
+
+    /// The id columns, then `prediction`, then one `probability_<class>` per class.
+    func outputFrame(_ frame: DataFrame, _ predictions: Predictions, firstRow: Int) throws -> DataFrame {
+        let pipeline = artifact.pipeline
+        let ids = options.idColumns ?? frame.columnNames.filter { !pipeline.featureNames.contains($0) && $0 != pipeline.target }
+        var columns: [Column] = []
+        if ids.isEmpty {
+            columns.append(Column("row", ints: (0..<frame.rowCount).map { firstRow + $0 + 1 }))
+        } else {
+            for id in ids {
+                guard let column = frame[id] else {
+                    throw BatchError(
+                        "the input has no id column '\(id)'", hints: ["the columns are: \(frame.columnNames.joined(separator: ", "))"])
+                }
+                columns.append(column)
+            }
+        }
+        if let values = predictions.values {
+            columns.append(Column("prediction", doubles: values))
+        } else if let labels = predictions.labels {
+            if labels.allSatisfy({ if case .int = $0 { true } else { false } }) {
+                let numbers: [Int] = labels.map { if case .int(let v) = $0 { v } else { 0 } }
+                columns.append(Column("prediction", ints: numbers))
+            } else {
+                columns.append(Column("prediction", strings: labels.map(\.description)))
+            }
+            if let matrix = predictions.probabilities, let classes = predictions.classes {
+                for (k, label) in classes.enumerated() {
+                    columns.append(Column("probability_\(label)", doubles: (0..<matrix.rows).map { matrix[$0, k] }))
+                }
+            }
+        } else if let classes = pipeline.classes {
+            columns.append(Column("prediction", ints: []))
+            for label in classes { columns.append(Column("probability_\(label)", doubles: [Double]())) }
+        } else {
+            columns.append(Column("prediction", doubles: [Double]()))
+        }
+        return try DataFrame(columns: columns)
+    }
+}
+
+/// Lets a CSV writer write into an object writer.
+struct WriterBox: ByteSink {
+    var inner: any ObjectWriter
+
+    mutating func write(_ bytes: UnsafeRawBufferPointer) throws(DataError) {
+        try inner.write(bytes)
+    }
+}

@@ -1,0 +1,185 @@
+import ArgumentParser
+import BatCatBatch
+import BatCatCore
+import BatCatData
+import BatCatML
+import BatCatRegistry
+import BatCatStorage
+import Foundation
+import Synchronization
+
+extension BadRowPolicy: ExpressibleByArgument {}
+
+extension BatCat {
+    /// `batcat score`: batch predictions for CSV files.
+    struct Score: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Score CSV files with a model: a file, or every *.csv in a folder, exactly once.",
+            discussion: """
+                Each output is written under a temporary name and renamed when complete, then recorded
+                under OUT/_batcat/done/; a rerun skips inputs already scored with the same model, so a
+                killed run is finished by running it again, with identical outputs. Every run writes a
+                manifest to OUT/_batcat/runs/.
+
+                With --on-bad-rows skip, <name>.rejects.csv lists each row left out: `line` for rows
+                that could not be read, `row` (counting the rows read) for rows the model refused.
+
+                Shards: --shard-index I --shard-count N (default JOB_COMPLETION_INDEX and
+                BATCAT_SHARD_COUNT, as a Kubernetes Indexed Job sets them) score a fixed share of the
+                inputs; N shards together write exactly what one process would.
+
+                --watch keeps running and scores each new file in IN. A file is scored once its size has
+                stayed the same for --settle seconds; names starting with '.' or ending in .part or .tmp
+                are ignored, so a writer that writes under such a name and renames it when done is only
+                read complete.
+
+                Examples:
+                  batcat score --model churn --input data/raw --output data/result
+                  batcat score --artifact model.json --input new.csv --output scored.csv
+                  batcat score --model churn --input incoming --output scored --watch
+                """
+        )
+
+        @Option(help: "The registered model.") var model: String?
+        @Option(help: "Use the version in this stage (default production).") var stage: Stage?
+        @Option(help: "Use this version.") var version: Int?
+        @Option(help: ArgumentHelp("Use this artifact file instead of a registered model.", valueName: "path")) var artifact: String?
+        @Option(help: ArgumentHelp("A CSV file, or a folder of them.", valueName: "path")) var input: String
+        @Option(help: ArgumentHelp("A CSV file (for one input) or a folder.", valueName: "path")) var output: String
+        @Option(
+            name: .customLong("id-columns"), help: ArgumentHelp("Input columns copied to the output (comma-separated).", valueName: "a,b"))
+        var idColumns: String?
+        @Option(name: .customLong("on-bad-rows"), help: "stop (default) or skip: write them to <name>.rejects.csv with the reason.")
+        var onBadRows: BadRowPolicy = .stop
+        @Option(name: .customLong("shard-index"), help: "This process's shard, 0-based (default $JOB_COMPLETION_INDEX or 0).")
+        var shardIndex: Int?
+        @Option(name: .customLong("shard-count"), help: "How many shards (default $BATCAT_SHARD_COUNT or 1).") var shardCount: Int?
+        @Option(name: .customLong("chunk-rows"), help: "Rows read and scored at a time.") var chunkRows: Int = 100_000
+        @Flag(help: "Keep running and score new files as they appear.") var watch = false
+        @Option(help: "With --watch: seconds a file's size must hold still before it is read.") var settle: Double = 1
+        @OptionGroup var global: GlobalOptions
+
+        func validate() throws {
+            if (model == nil) == (artifact == nil) { throw ValidationError("Pass either --model NAME or --artifact PATH.") }
+            if chunkRows < 1 { throw ValidationError("--chunk-rows must be at least 1.") }
+        }
+
+        func run() async throws {
+            let settings = try global.settings()
+            let logger = try global.bootstrapLogging(settings, label: "batcat.score")
+            let environment = ProcessInfo.processInfo.environment
+            var options = ScoreOptions()
+            options.chunkRows = chunkRows
+            options.onBadRows = onBadRows
+            options.idColumns = columnList(idColumns)
+            options.shardIndex = shardIndex ?? environment["JOB_COMPLETION_INDEX"].flatMap(Int.init) ?? 0
+            options.shardCount = shardCount ?? environment["BATCAT_SHARD_COUNT"].flatMap(Int.init) ?? 1
+            guard options.shardCount >= 1, (0..<options.shardCount).contains(options.shardIndex) else {
+                throw CLIError(
+                    "shard \(options.shardIndex) of \(options.shardCount) does not exist",
+                    hints: ["the shard index runs from 0 to the count − 1"])
+            }
+            let (name, modelVersion, loaded) = try await loadModel(settings: settings)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) else {
+                throw CLIError("the input '\(input)' does not exist", hints: ["pass a CSV file or a folder of CSV files"])
+            }
+            let singleFile = !isDirectory.boolValue
+            let inputURL = URL(fileURLWithPath: input)
+            let inputStore = try LocalObjectStore(root: singleFile ? inputURL.deletingLastPathComponent().path : input)
+            let outputIsFile = singleFile && output.hasSuffix(".csv")
+            let outputURL = URL(fileURLWithPath: output)
+            let outputStore = try LocalObjectStore(root: outputIsFile ? outputURL.deletingLastPathComponent().path : output)
+            let counter = Mutex(0)
+            let bar = ProgressLine(enabled: !global.quiet)
+            let scorer = BatchScorer(
+                modelName: name, modelVersion: modelVersion, artifact: loaded, input: inputStore, output: outputStore, options: options,
+                logger: logger,
+                progress: { rows in
+                    let total = counter.withLock {
+                        $0 += rows; return $0
+                    }
+                    bar.show("scored \(Console.grouped(total)) rows")
+                })
+            let start = ContinuousClock.now
+            if singleFile {
+                let key = inputURL.lastPathComponent
+                let manifest = try await scorer.run([key], outputKeys: outputIsFile ? [key: outputURL.lastPathComponent] : [:])
+                summarize(manifest, start: start, bar: bar)
+                return
+            }
+            guard watch else {
+                let manifest = try await scorer.run(try await BatchScorer.inputs(in: inputStore).map(\.key))
+                summarize(manifest, start: start, bar: bar)
+                return
+            }
+            var sizes: [String: (size: Int, since: ContinuousClock.Instant)] = [:]
+            var scored = Set<String>()
+            if !global.quiet { Console.err("Watching \(input) for new CSV files (Ctrl-C to stop)…\n") }
+            while !Task.isCancelled {
+                let now = ContinuousClock.now
+                var ready: [String] = []
+                for info in try await BatchScorer.inputs(in: inputStore) where !info.key.hasSuffix(".part") && !info.key.hasSuffix(".tmp") {
+                    if let seen = sizes[info.key], seen.size == info.size {
+                        if now - seen.since >= .milliseconds(Int(settle * 1000)) && !scored.contains(info.key) { ready.append(info.key) }
+                    } else {
+                        sizes[info.key] = (info.size, now)
+                        scored.remove(info.key)
+                    }
+                }
+                if !ready.isEmpty {
+                    let manifest = try await scorer.run(ready)
+                    scored.formUnion(ready)
+                    summarize(manifest, start: now, bar: bar)
+                }
+                try await Task.sleep(for: .milliseconds(250))
+            }
+        }
+
+        private func loadModel(settings: Settings) async throws -> (String, Int?, ModelArtifact) {
+            if let artifact {
+                let loaded = try ArtifactFile.load(artifact)
+                return (loaded.name, nil, loaded)
+            }
+            let registry = try RegistryLocation(settings: settings, projectDirectory: global.projectDirectory).open()
+            let chosen = try await registry.resolve(model!, version.map { .version($0) } ?? .stage(stage ?? .production))
+            return (model!, chosen.version, try await registry.artifact(for: chosen))
+        }
+
+        private func summarize(_ manifest: ScoreManifest, start: ContinuousClock.Instant, bar: ProgressLine) {
+            bar.clear()
+            guard !global.quiet else { return }
+            let scored = manifest.files.filter { $0.status == "scored" }
+            let rows = scored.reduce(0) { $0 + $1.rows }
+            let rejected = manifest.files.reduce(0) { $0 + $1.rejected }
+            let skipped = manifest.files.count - scored.count
+            let elapsed = ContinuousClock.now - start
+            let seconds = max(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, 1e-6)
+            var line =
+                "Scored \(plural(scored.count, "file")), \(rows == 1 ? "1 row" : "\(Console.grouped(rows)) rows") in \(Console.seconds(since: start))"
+            line += " (\(Console.grouped(Int(Double(rows) / seconds))) rows/s) with \(manifest.model)"
+            line += manifest.modelVersion.map { " version \($0)" } ?? ""
+            if skipped > 0 { line += "; \(plural(skipped, "file")) already done" }
+            if rejected > 0 { line += "; \(plural(rejected, "row")) rejected" }
+            if manifest.shard != "1/1" { line += "; shard \(manifest.shard)" }
+            Console.err(line + "\n")
+        }
+    }
+}
+
+/// A one-line progress display on a terminal's standard error; silent otherwise.
+final class ProgressLine: Sendable {
+    private let enabled: Bool
+
+    init(enabled: Bool) {
+        self.enabled = enabled && isatty(2) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+    }
+
+    func show(_ text: String) {
+        if enabled { Console.err("\r\u{1B}[2K  \(text)") }
+    }
+
+    func clear() {
+        if enabled { Console.err("\r\u{1B}[2K") }
+    }
+}
