@@ -32,7 +32,8 @@ public struct BatCat: AsyncParsableCommand {
             """,
         version: BatCatVersion.current,
         subcommands: [
-            New.self, Train.self, Evaluate.self, Predict.self, Inspect.self, RegistryCommand.self, Serve.self, Score.self, Keys.self,
+            Demo.self, New.self, Train.self, Evaluate.self, Predict.self, Inspect.self, RegistryCommand.self, Serve.self, Score.self,
+            Keys.self,
             Describe.self,
             Head.self,
             ConfigCommand.self,

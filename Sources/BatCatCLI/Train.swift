@@ -36,22 +36,12 @@ extension BatCat {
         func run() async throws {
             let logger = try global.bootstrapLoggingFromFlags(label: "batcat.train")
             let start = ContinuousClock.now
-            let trainingSpec = try DocumentDecoder.decode(TrainingSpec.self, path: spec)
-            let folder = URL(fileURLWithPath: spec).deletingLastPathComponent()
-            let dataPath = Paths.resolve(trainingSpec.data, against: folder)
-            let outputPath = output ?? Paths.resolve(trainingSpec.output ?? "\(trainingSpec.name).model.json", against: folder)
             let progress = Progress(enabled: !global.quiet)
-            progress.step("reading \(trainingSpec.data)")
-            let frame = try CSVReader().read(path: dataPath)
-            logger.debug("data read", metadata: ["data.rows": "\(frame.rowCount)", "data.path": "\(dataPath)"])
-            let options = TrainingOptions(
-                version: BatCatVersion.current, makeHasher: { FingerprintHasher() }, progress: { progress.step($0) })
-            let result = try Trainer.train(trainingSpec, frame: frame, options: options)
+            let run = try TrainingRun(spec: spec, output: output, logger: logger, progress: progress)
+            let result = run.result
             let artifact = result.artifact
-            let digest = try artifact.digest
-            if result.passed {
-                try AtomicFile.write(try artifact.fileBytes(), to: outputPath)
-            }
+            let digest = run.digest
+            let outputPath = run.outputPath
             let estimator = Describe.estimatorName(artifact.hyperparameters.estimator)
             let evaluatedOn = artifact.training.testRows > 0 ? "\(artifact.training.testRows) test rows" : "the training rows"
             switch format {
@@ -156,5 +146,26 @@ extension URL {
         let current = FileManager.default.currentDirectoryPath
         let full = standardizedFileURL.path
         return full.hasPrefix(current + "/") ? String(full.dropFirst(current.count + 1)) : full
+    }
+}
+
+/// One `batcat train`: reads the spec and its data, trains, and writes the artifact when the gate passes.
+struct TrainingRun {
+    let result: TrainingResult
+    let digest: String
+    let outputPath: String
+
+    init(spec: String, output: String?, logger: Logger, progress: Progress) throws {
+        let trainingSpec = try DocumentDecoder.decode(TrainingSpec.self, path: spec)
+        let folder = URL(fileURLWithPath: spec).deletingLastPathComponent()
+        let dataPath = Paths.resolve(trainingSpec.data, against: folder)
+        outputPath = output ?? Paths.resolve(trainingSpec.output ?? "\(trainingSpec.name).model.json", against: folder)
+        progress.step("reading \(trainingSpec.data)")
+        let frame = try CSVReader().read(path: dataPath)
+        logger.debug("data read", metadata: ["data.rows": "\(frame.rowCount)", "data.path": "\(dataPath)"])
+        let options = TrainingOptions(version: BatCatVersion.current, makeHasher: { FingerprintHasher() }, progress: { progress.step($0) })
+        result = try Trainer.train(trainingSpec, frame: frame, options: options)
+        digest = try result.artifact.digest
+        if result.passed { try AtomicFile.write(try result.artifact.fileBytes(), to: outputPath) }
     }
 }
