@@ -118,9 +118,7 @@ public struct FittedPipeline: Codable, Equatable, Sendable {
             guard let column = frame[name] else { return nil }
             var schema = FeatureSchema(name: name, type: column.type, nullable: column.missing != nil)
             if column.type == .string {
-                var seen = Set<String>()
-                for index in 0..<column.count where !column.isMissing(index) { seen.insert(column.cell(index).description) }
-                schema.categories = Array(seen.sorted().prefix(1000))
+                schema.categories = Array(column.sortedCategories.prefix(1000))
             } else if let doubles = column.doubles {
                 var low = Double.infinity
                 var high = -Double.infinity

@@ -41,6 +41,15 @@ extension DataFrame {
     }
 }
 
+extension Column {
+    /// The distinct non-missing values, as text, sorted: an encoder's categories.
+    var sortedCategories: [String] {
+        var seen = Set<String>()
+        for index in 0..<count where !isMissing(index) { seen.insert(cell(index).description) }
+        return seen.sorted()
+    }
+}
+
 /// The non-missing numbers of a column, or an error naming it when it holds text.
 func numericValues(_ column: Column, step: String) throws(MLError) -> [Double] {
     guard let doubles = column.doubles else {
@@ -348,11 +357,7 @@ public struct OneHotEncoder: Transformer {
     public func fit(_ frame: DataFrame) throws(MLError) -> Fitted {
         let chosen = try frame.columns(named: columns) { $0.type == .string || $0.type == .bool }
         var categories: [String: [String]] = [:]
-        for column in chosen {
-            var seen = Set<String>()
-            for index in 0..<column.count where !column.isMissing(index) { seen.insert(column.cell(index).description) }
-            categories[column.name] = seen.sorted()
-        }
+        for column in chosen { categories[column.name] = column.sortedCategories }
         return Fitted(columns: chosen.map(\.name), categories: categories, unknown: unknown)
     }
 }
@@ -413,9 +418,7 @@ public struct OrdinalEncoder: Transformer {
     public func fit(_ frame: DataFrame) throws(MLError) -> Fitted {
         var categories: [String: [String]] = [:]
         for column in try frame.columns(named: columns, where: { $0.type == .string || $0.type == .bool }) {
-            var seen = Set<String>()
-            for index in 0..<column.count where !column.isMissing(index) { seen.insert(column.cell(index).description) }
-            categories[column.name] = seen.sorted()
+            categories[column.name] = column.sortedCategories
         }
         return Fitted(categories: categories, unknown: unknown)
     }

@@ -6,10 +6,7 @@ struct ScoreCommandTests {
     /// A folder with a trained diabetes-bmi artifact and `files` inputs of `rows` rows each.
     private func setup(files: Int, rows: Int) throws -> WorkFolder {
         let work = try WorkFolder()
-        let examples = TrainCommandTests.examples.appendingPathComponent("diabetes-bmi")
-        try FileManager.default.createDirectory(at: work.url.appendingPathComponent("d"), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(
-            at: examples.appendingPathComponent("diabetes.csv"), to: work.url.appendingPathComponent("d/diabetes.csv"))
+        try work.copyDiabetesData(into: "d")
         try work.write(
             "d/spec.yaml",
             "name: d\ndata: diabetes.csv\ntarget: target\nfeatures: [bmi]\nestimator: {type: linearRegression}\noutput: ../model.json\n")

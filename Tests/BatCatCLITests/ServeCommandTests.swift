@@ -60,10 +60,7 @@ struct ServeCommandTests {
     /// A project with the diabetes example trained twice (two versions), registered, version 1 in production.
     private func project() throws -> (WorkFolder, key: String) {
         let work = try WorkFolder()
-        let examples = TrainCommandTests.examples.appendingPathComponent("diabetes-bmi")
-        try FileManager.default.createDirectory(at: work.url.appendingPathComponent("d"), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(
-            at: examples.appendingPathComponent("diabetes.csv"), to: work.url.appendingPathComponent("d/diabetes.csv"))
+        try work.copyDiabetesData(into: "d")
         try work.write(
             "d/one.yaml",
             "name: d\ndata: diabetes.csv\ntarget: target\nfeatures: [bmi]\nestimator: {type: linearRegression}\noutput: one.json\n")

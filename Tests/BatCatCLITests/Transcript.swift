@@ -72,4 +72,12 @@ final class WorkFolder {
     func read(_ name: String) throws -> String {
         try String(contentsOf: url.appendingPathComponent(name), encoding: .utf8)
     }
+
+    /// Copies the diabetes example's data into `folder/diabetes.csv`.
+    func copyDiabetesData(into folder: String) throws {
+        let examples = TrainCommandTests.examples.appendingPathComponent("diabetes-bmi")
+        try FileManager.default.createDirectory(at: url.appendingPathComponent(folder), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            at: examples.appendingPathComponent("diabetes.csv"), to: url.appendingPathComponent("\(folder)/diabetes.csv"))
+    }
 }
