@@ -520,15 +520,15 @@ struct CSVSetup {
         for name in options.types.keys.sorted() where !names.contains(name) {
             throw DataError.unknownColumn(name, in: names)
         }
-        // Make sure the sample holds at least one whole record, however long.
-        while !window.atEnd {
-            let outcome = window.buffer.withUnsafeBufferPointer {
-                tokenizer.record($0.baseAddress!, from: window.consumed, to: window.filled, atEnd: false, into: spans)
-            }
-            guard case .incomplete = outcome else { break }
+        // The sample is the first `inferenceRows` whole records, whatever the block size: read more
+        // (growing the buffer if need be) while it ends inside a record.
+        var guesses: [TypeGuess]
+        while true {
+            let (sampled, needsMore) = sampleTypes(tokenizer: tokenizer, matcher: matcher, options: options)
+            guesses = sampled
+            if !needsMore || window.atEnd { break }
             try window.refill()
         }
-        let guesses = sampleTypes(tokenizer: tokenizer, matcher: matcher, options: options)
         schema = Schema(
             fieldIndexes.map { index in
                 Field(names[index], options.types[names[index]] ?? guesses[index].type(parseDates: options.parseDates))
@@ -552,17 +552,23 @@ struct CSVSetup {
         }
     }
 
-    private func sampleTypes(tokenizer: CSVTokenizer, matcher: MissingMatcher, options: CSVOptions) -> [TypeGuess] {
+    /// Type guesses from the records in the buffer, and whether the buffer ended inside one before the
+    /// sample was complete.
+    private func sampleTypes(tokenizer: CSVTokenizer, matcher: MissingMatcher, options: CSVOptions) -> ([TypeGuess], Bool) {
         var guesses = [TypeGuess](repeating: TypeGuess(), count: fieldCount)
         let spans = FieldSpans()
         var position = window.consumed
         var rows = 0
+        var needsMore = false
         window.buffer.withUnsafeBufferPointer { buffer in
             let base = buffer.baseAddress!
             while rows < options.inferenceRows && position < window.filled {
-                guard
-                    case .record(let next, _) = tokenizer.record(base, from: position, to: window.filled, atEnd: window.atEnd, into: spans)
-                else { break }
+                let outcome = tokenizer.record(base, from: position, to: window.filled, atEnd: window.atEnd, into: spans)
+                if case .incomplete = outcome {
+                    needsMore = true
+                    break
+                }
+                guard case .record(let next, _) = outcome else { break }
                 position = next
                 guard spans.count == fieldCount else { continue }
                 for index in fieldIndexes {
@@ -577,7 +583,7 @@ struct CSVSetup {
                 rows += 1
             }
         }
-        return guesses
+        return (guesses, needsMore)
     }
 }
 

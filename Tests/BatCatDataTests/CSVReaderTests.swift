@@ -283,3 +283,20 @@ struct NumericCSVTests {
         return "\(sign)\(magnitude / 1_000_000).\(String(repeating: "0", count: 6 - fraction.count))\(fraction)"
     }
 }
+
+@Suite("CSV type inference")
+struct InferenceTests {
+    @Test("The sample is the same rows whatever the block size, even when a blank line comes first")
+    func sampleIndependentOfBlocks() throws {
+        let text = "a,b\n\r" + String(repeating: "x", count: 300) + ",1\n2,3\n"
+        var small = CSVOptions()
+        small.blockSize = 64
+        small.inferenceRows = 1
+        var large = small
+        large.blockSize = 1 << 20
+        let one = try CSVReader(options: small).read(text: text)
+        let two = try CSVReader(options: large).read(text: text)
+        #expect(one == two)
+        #expect(one.schema.fields.map(\.type) == [.string, .int])
+    }
+}
