@@ -583,6 +583,8 @@ struct CSVSetup {
                 rows += 1
             }
         }
+        // Running out of bytes before the sample is complete also needs more, unless the stream has ended.
+        if rows < options.inferenceRows && position >= window.filled && !window.atEnd { needsMore = true }
         return (guesses, needsMore)
     }
 }

@@ -299,4 +299,14 @@ struct InferenceTests {
         #expect(one == two)
         #expect(one.schema.fields.map(\.type) == [.string, .int])
     }
+
+    @Test("A header that exactly fills the first block still gets a sample of the rows after it")
+    func headerFillsBlock() throws {
+        let header = "a," + String(repeating: "b", count: 61) + "\n"
+        var small = CSVOptions()
+        small.blockSize = 64
+        small.inferenceRows = 1
+        let frame = try CSVReader(options: small).read(text: header + "x,1\ny,2\n")
+        #expect(frame.schema.fields.map(\.type) == [.string, .int])
+    }
 }
