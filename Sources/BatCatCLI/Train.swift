@@ -2,6 +2,7 @@ import ArgumentParser
 import BatCatCore
 import BatCatData
 import BatCatML
+import BatCatRegistry
 import Foundation
 import Logging
 
@@ -73,6 +74,25 @@ extension BatCat {
                         + failed.map { "\($0.condition) (\($0.condition.metric) is \(NumberFormatting.significant($0.value, digits: 6)))" }
                         .joined(separator: "; "),
                     hints: ["nothing was written; improve the model or relax the gate in \(spec)"])
+            }
+            if let registration = run.spec.register {
+                let settings = try global.settings()
+                let registry = try RegistryLocation(settings: settings, projectDirectory: global.projectDirectory).open()
+                let actor = RegistryOptions.actor(nil)
+                var version = try await registry.register(
+                    Array(try Data(contentsOf: URL(fileURLWithPath: outputPath))), model: registration.model, by: actor,
+                    comment: "batcat train \(spec)")
+                if let stageName = registration.stage {
+                    guard let stage = Stage(rawValue: stageName) else {
+                        throw CLIError(
+                            "register.stage '\(stageName)' in \(spec) is not a stage", hints: ["use none, staging or production"])
+                    }
+                    version = try await registry.promote(
+                        registration.model, version: version.version, to: stage, by: actor, comment: "batcat train \(spec)")
+                }
+                if !global.quiet {
+                    Console.err("Registered \(registration.model) version \(version.version) (\(version.stage.rawValue))\n")
+                }
             }
             if !global.quiet {
                 Console.err(
@@ -151,12 +171,14 @@ extension URL {
 
 /// One `batcat train`: reads the spec and its data, trains, and writes the artifact when the gate passes.
 struct TrainingRun {
+    let spec: TrainingSpec
     let result: TrainingResult
     let digest: String
     let outputPath: String
 
     init(spec: String, output: String?, logger: Logger, progress: Progress) throws {
         let trainingSpec = try DocumentDecoder.decode(TrainingSpec.self, path: spec)
+        self.spec = trainingSpec
         let folder = URL(fileURLWithPath: spec).deletingLastPathComponent()
         let dataPath = Paths.resolve(trainingSpec.data, against: folder)
         outputPath = output ?? Paths.resolve(trainingSpec.output ?? "\(trainingSpec.name).model.json", against: folder)

@@ -39,6 +39,28 @@ public struct TrainingSpec: Codable, Hashable, Sendable {
     public var output: String?
     /// Folds of cross-validation on the training rows, reported beside the metrics; `nil` for none.
     public var crossValidation: Int?
+    /// Register the artifact in the project's registry after writing it.
+    public var register: Registration?
+
+    /// Where `batcat train` registers the artifact: a model name, and optionally a stage to promote it to.
+    public struct Registration: Codable, Hashable, Sendable {
+        /// The registered model's name.
+        public var model: String
+        /// `staging` or `production`, to promote the new version at once; `nil` leaves it in `none`.
+        public var stage: String?
+
+        /// Decodes `{model: …, stage: …}`.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.settings("register", allowed: ["model", "stage"])
+            guard let model: String = try c.optional("model") else {
+                throw DecodingError.keyNotFound(
+                    SettingKey(stringValue: "model"), .init(codingPath: decoder.codingPath, debugDescription: "register needs a model name")
+                )
+            }
+            self.model = model
+            self.stage = try c.optional("stage")
+        }
+    }
 
     /// How the rows are split.
     public struct SplitSpec: Codable, Hashable, Sendable {
@@ -102,7 +124,7 @@ public struct TrainingSpec: Codable, Hashable, Sendable {
             "the training spec",
             allowed: [
                 "name", "data", "target", "features", "exclude", "split", "preprocessing", "estimator", "metrics", "gate", "seed",
-                "output", "crossValidation",
+                "output", "crossValidation", "register",
             ])
         let key = { SettingKey(stringValue: $0) }
         guard let name: String = try c.optional("name") else {
@@ -137,6 +159,7 @@ public struct TrainingSpec: Codable, Hashable, Sendable {
             name: name, data: data, target: target, features: try c.optional("features"), exclude: try c.optional("exclude"),
             split: try c.optional("split"), preprocessing: steps, estimator: estimator, metrics: try c.optional("metrics"), gate: gate,
             seed: try c.value("seed", default: 42), output: try c.optional("output"), crossValidation: try c.optional("crossValidation"))
+        register = try c.optional("register")
     }
 
     /// One list entry of `preprocessing`: the step's settings with an optional `name` beside `type`.
@@ -172,6 +195,7 @@ public struct TrainingSpec: Codable, Hashable, Sendable {
         try c.encode(seed, forKey: key("seed"))
         try c.encodeIfPresent(output, forKey: key("output"))
         try c.encodeIfPresent(crossValidation, forKey: key("crossValidation"))
+        try c.encodeIfPresent(register, forKey: key("register"))
     }
 }
 

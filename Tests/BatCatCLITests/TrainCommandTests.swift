@@ -111,6 +111,23 @@ struct TrainCommandTests {
         #expect(transcript.stderr == "error: the input has no column 'bmi', which the model needs\nhint: the model's features are: bmi\n")
     }
 
+    @Test("A spec with register: puts the artifact in the registry and promotes it")
+    func registerFromSpec() throws {
+        let work = try WorkFolder()
+        try work.copyDiabetesData(into: "d")
+        try work.write(
+            "d/spec.yaml",
+            "name: d\ndata: diabetes.csv\ntarget: target\nfeatures: [bmi]\nestimator: {type: linearRegression}\nregister: {model: diabetes, stage: production}\n"
+        )
+        let train = try Transcript.run(["train", "d/spec.yaml"], in: work.url)
+        #expect(train.status == 0, "\(train)")
+        #expect(train.stderr.contains("Registered diabetes version 1 (production)"))
+        let list = try Transcript.run(["registry", "list", "diabetes", "--format", "json"], in: work.url)
+        let object = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [String: Any]
+        let versions = object?["versions"] as? [[String: Any]]
+        #expect(versions?.first?["stage"] as? String == "production")
+    }
+
     @Test("swift-crypto's SHA-256 and BatCatML's give the same digest")
     func hashersAgree() {
         var generator = SeededGenerator(seed: 3)
