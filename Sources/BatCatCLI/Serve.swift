@@ -36,6 +36,11 @@ extension BatCat {
         @Option(help: "Serve this version.") var version: Int?
         @Option(help: "Serve the version this alias points at.") var alias: String?
         @Option(help: ArgumentHelp("Serve this artifact file instead of a registered model.", valueName: "path")) var artifact: String?
+        @Option(
+            help: ArgumentHelp(
+                "A/B test: serve the version an alias (or a version number) picks, with a weight. Repeat for each variant; each API key sticks to one.",
+                valueName: "name=weight"))
+        var variant: [String] = []
         @Option(help: "The address to listen on.") var host: String?
         @Option(help: "The port (0 picks a free one).") var port: Int?
         @Option(name: .customLong("keys-file"), help: ArgumentHelp("API keys, one 'name sha256:<hex>' per line.", valueName: "path"))
@@ -67,6 +72,15 @@ extension BatCat {
                 throw ValidationError("--capture-fraction takes a number from 0 to 1, not \(captureFraction).")
             }
             if noAuth && keysFile != nil { throw ValidationError("--no-auth and --keys-file contradict each other; pass one of them.") }
+            if !variant.isEmpty && (model == nil || stage != nil || version != nil || alias != nil) {
+                throw ValidationError("--variant takes the place of --stage, --version and --alias, and needs --model.")
+            }
+            for pair in variant {
+                let parts = pair.split(separator: "=").map(String.init)
+                guard parts.count == 2, let weight = Int(parts[1]), weight > 0 else {
+                    throw ValidationError("--variant takes name=weight with a positive whole weight, such as champion=90, not '\(pair)'.")
+                }
+            }
         }
 
         func run() async throws {
@@ -101,6 +115,28 @@ extension BatCat {
             if let artifact {
                 let loaded = try ArtifactFile.load(artifact)
                 live = LiveModel(try ServedModel(name: loaded.name, version: nil, artifact: loaded))
+            } else if let model, !variant.isEmpty {
+                let registry = try RegistryLocation(settings: settings, projectDirectory: global.projectDirectory).open()
+                var variants: [LiveModel.Variant] = []
+                for pair in variant {
+                    let parts = pair.split(separator: "=").map(String.init)
+                    let selector: VersionSelector = Int(parts[0]).map { .version($0) } ?? .alias(parts[0])
+                    let chosen = try await registry.resolve(model, selector)
+                    let served = try ServedModel(name: model, version: chosen.version, artifact: try await registry.artifact(for: chosen))
+                    variants.append(.init(name: parts[0], weight: Int(parts[1]) ?? 1, model: served))
+                    if case .alias = selector {
+                        services.append(
+                            RegistryWatcher(
+                                registry: registry, model: model, selector: selector, interval: .milliseconds(Int(watchInterval * 1000)),
+                                live: LiveModel(nil),
+                                logger: logger, counters: counters, variant: parts[0]))
+                    }
+                }
+                live = LiveModel(variants: variants)
+                services = services.map { service in
+                    guard let watcher = service as? RegistryWatcher else { return service }
+                    return watcher.serving(live)
+                }
             } else if let model {
                 let registry = try RegistryLocation(settings: settings, projectDirectory: global.projectDirectory).open()
                 let selector: VersionSelector = version.map { .version($0) } ?? alias.map { .alias($0) } ?? .stage(stage ?? .production)

@@ -99,6 +99,7 @@ private func ready(_ state: ServerState) throws -> Response {
 enum ModelHeaders {
     static let version = HTTPField.Name("x-model-version")!
     static let apiKey = HTTPField.Name("x-api-key")!
+    static let variant = HTTPField.Name("x-model-variant")!
 }
 
 enum PredictionRoute: String {
@@ -109,7 +110,11 @@ enum PredictionRoute: String {
 private func predict(
     _ request: Request, _ context: BasicRequestContext, _ state: ServerState, route: PredictionRoute
 ) async throws -> Response {
-    guard let model = state.live.current else { throw ServeError(.serviceUnavailable, "no_model", "no model is loaded yet") }
+    guard let variant = state.live.variant(for: RequestFacts.caller) else {
+        throw ServeError(.serviceUnavailable, "no_model", "no model is loaded yet")
+    }
+    let model = variant.model
+    if state.live.variants.count > 1 { RequestFacts.answered?.variant = variant.name }
     let buffer: ByteBuffer
     do {
         buffer = try await request.body.collect(upTo: state.configuration.maxBodyBytes)
@@ -153,14 +158,16 @@ private func predict(
     } else {
         response = json(Rendering.json(output, route: route, probabilities: wantsProbabilities), version: model.versionLabel)
     }
+    var answered = response
+    if state.live.variants.count > 1 { answered.headers[ModelHeaders.variant] = variant.name }
     if let capture = state.capture, capture.sampled() {
         let requestText = isCSV ? JSONText.quoted(String(buffer: buffer)) : String(buffer: buffer)
         let responseText = Rendering.json(output, route: route, probabilities: wantsProbabilities)
         capture.record(
-            "{\"time\":\(JSONText.quoted(ISO8601DateFormatter().string(from: Date()))),\"route\":\"/\(route.rawValue)\",\"model\":\(JSONText.quoted(model.name)),\"version\":\(JSONText.quoted(model.versionLabel)),\"request\":\(requestText),\"response\":\(responseText)}"
+            "{\"time\":\(JSONText.quoted(ISO8601DateFormatter().string(from: Date()))),\"route\":\"/\(route.rawValue)\",\"variant\":\(JSONText.quoted(variant.name)),\"model\":\(JSONText.quoted(model.name)),\"version\":\(JSONText.quoted(model.versionLabel)),\"request\":\(requestText),\"response\":\(responseText)}"
         )
     }
-    return response
+    return answered
 }
 
 /// Writes predictions as the routes answer them.
@@ -231,7 +238,7 @@ struct KeyMiddleware: RouterMiddleware {
                 .tooManyRequests, "rate_limited", "too many requests for this key: the limit is \(limiter.rate) per second",
                 headers: [.retryAfter: String(seconds)])
         }
-        return try await next(request, context)
+        return try await RequestFacts.$caller.withValue(caller) { try await next(request, context) }
     }
 }
 
@@ -245,9 +252,10 @@ struct ObservingMiddleware: RouterMiddleware {
         let start = ContinuousClock.now
         let path = request.uri.path
         let route = Routes.predictions.contains(path) || Routes.open.contains(path) ? path : "other"
-        let variant = state.live.current?.versionLabel ?? "none"
+        let answered = AnsweredBy()
+        var variant: String { answered.variant ?? state.live.current?.versionLabel ?? "none" }
         do {
-            let response = try await next(request, context)
+            let response = try await RequestFacts.$answered.withValue(answered) { try await next(request, context) }
             state.counters.request(route: route, status: response.status.code, variant: variant, seconds: ContinuousClock.now - start)
             return response
         } catch let error as ServeError {

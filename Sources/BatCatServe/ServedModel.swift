@@ -116,21 +116,89 @@ public final class ServedModel: Sendable {
     }
 }
 
-/// The model being served now. Swapping replaces the reference atomically; a request that already
-/// holds the old model finishes on it.
+/// The model being served now: one, or several weighted variants for A/B tests. Swapping replaces a
+/// reference atomically; a request that already holds the old model finishes on it.
 public final class LiveModel: Sendable {
-    private let state: Mutex<ServedModel?>
+    /// One variant: a name, a weight, and its model.
+    public struct Variant: Sendable {
+        /// The variant's name (in the `x-model-variant` header and the metrics).
+        public var name: String
+        /// Its share of callers, relative to the other weights.
+        public var weight: Int
+        /// Its model.
+        public var model: ServedModel
+
+        /// Creates a variant.
+        public init(name: String, weight: Int, model: ServedModel) {
+            self.name = name
+            self.weight = weight
+            self.model = model
+        }
+    }
+
+    private let state: Mutex<[Variant]>
 
     /// Starts with `model` (or none, until the first load).
     public init(_ model: ServedModel?) {
-        state = Mutex(model)
+        state = Mutex(model.map { [Variant(name: "default", weight: 1, model: $0)] } ?? [])
     }
 
-    /// The model now, or `nil` before the first load.
-    public var current: ServedModel? { state.withLock { $0 } }
+    /// Serves several variants, each caller sticking to one (chosen by a hash of the caller's key name).
+    public init(variants: [Variant]) {
+        state = Mutex(variants)
+    }
 
-    /// Replaces the model.
+    /// The first variant's model, or `nil` before the first load.
+    public var current: ServedModel? { state.withLock { $0.first?.model } }
+
+    /// The variants now.
+    public var variants: [Variant] { state.withLock { $0 } }
+
+    /// The variant for `caller`: the same caller always gets the same one while the weights stay.
+    public func variant(for caller: String) -> Variant? {
+        let all = state.withLock { $0 }
+        guard all.count > 1 else { return all.first }
+        let total = all.reduce(0) { $0 + max($1.weight, 0) }
+        guard total > 0 else { return all.first }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in caller.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        var point = Int(hash % UInt64(total))
+        for variant in all {
+            if point < max(variant.weight, 0) { return variant }
+            point -= max(variant.weight, 0)
+        }
+        return all.last
+    }
+
+    /// Replaces the model of the only (or first) variant.
     public func swap(to model: ServedModel) {
-        state.withLock { $0 = model }
+        state.withLock { all in
+            if all.isEmpty { all = [Variant(name: "default", weight: 1, model: model)] } else { all[0].model = model }
+        }
+    }
+
+    /// Replaces the model of the variant named `name`.
+    public func swap(to model: ServedModel, variant name: String) {
+        state.withLock { all in
+            for index in all.indices where all[index].name == name { all[index].model = model }
+        }
+    }
+}
+
+/// Per-request facts the middleware and the handlers share: who calls, and which variant answered.
+enum RequestFacts {
+    @TaskLocal static var caller: String = "anonymous"
+    @TaskLocal static var answered: AnsweredBy? = nil
+}
+
+/// Filled by a prediction handler with the variant that answered, read by the metrics middleware.
+final class AnsweredBy: Sendable {
+    private let name = Mutex<String?>(nil)
+    var variant: String? {
+        get { name.withLock { $0 } }
+        set { name.withLock { $0 = newValue } }
     }
 }

@@ -91,12 +91,14 @@ public struct RegistryWatcher: Service {
     let live: LiveModel
     let logger: Logger
     let counters: Counters
+    let variant: String?
 
-    /// Creates a watcher.
+    /// Creates a watcher; with `variant`, it swaps only that A/B variant.
     public init(
         registry: Registry, model: String, selector: VersionSelector, interval: Duration, live: LiveModel, logger: Logger,
-        counters: Counters
+        counters: Counters, variant: String? = nil
     ) {
+        self.variant = variant
         self.registry = registry
         self.model = model
         self.selector = selector
@@ -104,6 +106,13 @@ public struct RegistryWatcher: Service {
         self.live = live
         self.logger = logger
         self.counters = counters
+    }
+
+    /// The same watcher, updating `live` instead.
+    public func serving(_ live: LiveModel) -> RegistryWatcher {
+        RegistryWatcher(
+            registry: registry, model: model, selector: selector, interval: interval, live: live, logger: logger, counters: counters,
+            variant: variant)
     }
 
     /// Polls until shutdown.
@@ -122,10 +131,11 @@ public struct RegistryWatcher: Service {
     public func check() async {
         do {
             let version = try await registry.resolve(model, selector)
-            guard version.version != live.current?.version || version.digest != live.current?.digest else { return }
+            let serving = variant.flatMap { name in live.variants.first { $0.name == name }?.model } ?? live.current
+            guard version.version != serving?.version || version.digest != serving?.digest else { return }
             let artifact = try await registry.artifact(for: version)
             let served = try ServedModel(name: model, version: version.version, artifact: artifact)
-            live.swap(to: served)
+            if let variant { live.swap(to: served, variant: variant) } else { live.swap(to: served) }
             counters.setModelVersion(version.version)
             logger.info("serving a new version", metadata: ["model.name": "\(model)", "model.version": "\(version.version)"])
         } catch {

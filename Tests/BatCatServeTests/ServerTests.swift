@@ -288,3 +288,37 @@ struct ServerTests {
         }
     }
 }
+
+@Suite("A/B variants")
+struct VariantTests {
+    @Test("Each key sticks to one weighted variant; the variant is in a header and in the metrics")
+    func variants() async throws {
+        let names = (0..<12).map { "caller\($0)" }
+        var configuration = ServeConfiguration()
+        configuration.port = 0
+        configuration.keys = try APIKeys(digests: names.map { ($0, APIKeys.digest(of: "key-\($0)")) })
+        let champion = try ServedModel(name: "diabetes-bmi", version: 1, artifact: TestModels.diabetes)
+        let challenger = try ServedModel(name: "diabetes-bmi", version: 2, artifact: TestModels.diabetes)
+        let live = LiveModel(variants: [
+            .init(name: "champion", weight: 50, model: champion), .init(name: "challenger", weight: 50, model: challenger),
+        ])
+        let counters = Counters()
+        let app = buildApplication(configuration: configuration, live: live, counters: counters, logger: Logger(label: "test"))
+        try await app.test(.router) { client in
+            var seen: [String: String] = [:]
+            for name in names {
+                for _ in 0..<3 {
+                    let response = try await client.post("/stream", #"{"x": [[0.3]]}"#, key: "key-\(name)")
+                    #expect(response.status == .ok)
+                    let variant = try #require(response.headers[HTTPField.Name("x-model-variant")!])
+                    #expect(seen[name] == nil || seen[name] == variant, "\(name) moved between variants")
+                    seen[name] = variant
+                    #expect(response.headers[HTTPField.Name("x-model-version")!] == (variant == "champion" ? "1" : "2"))
+                }
+            }
+            #expect(Set(seen.values) == ["champion", "challenger"])
+            let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(metrics.contains(#"variant="challenger""#) && metrics.contains(#"variant="champion""#))
+        }
+    }
+}
