@@ -41,7 +41,7 @@ enum Console {
     /// Seconds as BatCat prints durations: `0.41 s`.
     static func seconds(since start: ContinuousClock.Instant) -> String {
         let elapsed = ContinuousClock.now - start
-        let value = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let value = elapsed.inSeconds
         return String(format: "%.2f s", value)
     }
 }

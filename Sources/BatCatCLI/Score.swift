@@ -154,7 +154,7 @@ extension BatCat {
             let rejected = manifest.files.reduce(0) { $0 + $1.rejected }
             let skipped = manifest.files.count - scored.count
             let elapsed = ContinuousClock.now - start
-            let seconds = max(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, 1e-6)
+            let seconds = max(elapsed.inSeconds, 1e-6)
             var line =
                 "Scored \(plural(scored.count, "file")), \(rows == 1 ? "1 row" : "\(Console.grouped(rows)) rows") in \(Console.seconds(since: start))"
             line += " (\(Console.grouped(Int(Double(rows) / seconds))) rows/s) with \(manifest.model)"

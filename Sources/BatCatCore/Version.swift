@@ -3,3 +3,10 @@ public enum BatCatVersion {
     /// Semantic version of the toolkit.
     public static let current = "0.1.0"
 }
+
+extension Duration {
+    /// The duration in seconds, as a `Double`.
+    public var inSeconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}

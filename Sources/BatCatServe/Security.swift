@@ -110,7 +110,7 @@ public final class RateLimiter: Sendable {
         buckets.withLock { buckets in
             var bucket = buckets[caller] ?? Bucket(tokens: burst, updated: now)
             let elapsed = now - bucket.updated
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let seconds = elapsed.inSeconds
             bucket.tokens = min(burst, bucket.tokens + seconds * rate)
             bucket.updated = now
             if bucket.tokens >= 1 {
