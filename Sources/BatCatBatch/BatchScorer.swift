@@ -361,26 +361,7 @@ public struct BatchScorer: Sendable {
                 columns.append(column)
             }
         }
-        if let values = predictions.values {
-            columns.append(Column("prediction", doubles: values))
-        } else if let labels = predictions.labels {
-            if labels.allSatisfy({ if case .int = $0 { true } else { false } }) {
-                let numbers: [Int] = labels.map { if case .int(let v) = $0 { v } else { 0 } }
-                columns.append(Column("prediction", ints: numbers))
-            } else {
-                columns.append(Column("prediction", strings: labels.map(\.description)))
-            }
-            if let matrix = predictions.probabilities, let classes = predictions.classes {
-                for (k, label) in classes.enumerated() {
-                    columns.append(Column("probability_\(label)", doubles: (0..<matrix.rows).map { matrix[$0, k] }))
-                }
-            }
-        } else if let classes = pipeline.classes {
-            columns.append(Column("prediction", ints: []))
-            for label in classes { columns.append(Column("probability_\(label)", doubles: [Double]())) }
-        } else {
-            columns.append(Column("prediction", doubles: [Double]()))
-        }
+        columns += predictions.outputColumns(classes: pipeline.classes)
         return try DataFrame(columns: columns)
     }
 }

@@ -96,8 +96,7 @@ extension BatCat {
             let frame = try CSVReader(options: try csv.options()).read(path: data)
             let predictions = try model.pipeline.predict(frame)
             var result = try frame.selecting(columnList(keep) ?? frame.columnNames)
-            result = try result.adding(PredictionColumns.prediction(predictions))
-            for column in PredictionColumns.probabilities(predictions) { result = try result.adding(column) }
+            for column in predictions.outputColumns() { result = try result.adding(column) }
             var writer = CSVWriter(sink: MemoryByteSink())
             try writer.write(result)
             if let output {
@@ -184,26 +183,6 @@ enum ArtifactFile {
             throw CLIError("cannot read the artifact '\(path)'", hints: ["check the path; `batcat train SPEC` writes one"])
         }
         return try ModelArtifact.load(Array(data), name: path)
-    }
-}
-
-/// The columns that hold predictions in output files.
-enum PredictionColumns {
-    static func prediction(_ predictions: Predictions) -> Column {
-        if let values = predictions.values { return Column("prediction", doubles: values) }
-        let labels = predictions.labels ?? []
-        if labels.allSatisfy({ if case .int = $0 { return true } else { return false } }) {
-            let values: [Int] = labels.map { if case .int(let v) = $0 { v } else { 0 } }
-            return Column("prediction", ints: values)
-        }
-        return Column("prediction", strings: labels.map(\.description))
-    }
-
-    static func probabilities(_ predictions: Predictions) -> [Column] {
-        guard let matrix = predictions.probabilities, let classes = predictions.classes else { return [] }
-        return classes.enumerated().map { k, label in
-            Column("probability_\(label)", doubles: (0..<matrix.rows).map { matrix[$0, k] })
-        }
     }
 }
 

@@ -150,6 +150,29 @@ public struct Predictions: Sendable, Equatable {
     /// The number of rows predicted.
     public var count: Int { values?.count ?? labels?.count ?? 0 }
 
+    /// The columns prediction files hold: `prediction` (numbers, or labels as given), then one
+    /// `probability_<class>` per class for classifiers. With no rows, `classes` gives the columns' shape.
+    public func outputColumns(classes fallback: [ClassLabel]? = nil) -> [Column] {
+        if let values { return [Column("prediction", doubles: values)] }
+        guard let labels else {
+            guard let fallback else { return [Column("prediction", doubles: [Double]())] }
+            return [Column("prediction", ints: [Int]())] + fallback.map { Column("probability_\($0)", doubles: [Double]()) }
+        }
+        var columns: [Column]
+        if labels.allSatisfy({ if case .int = $0 { true } else { false } }) {
+            let numbers: [Int] = labels.map { if case .int(let v) = $0 { v } else { 0 } }
+            columns = [Column("prediction", ints: numbers)]
+        } else {
+            columns = [Column("prediction", strings: labels.map(\.description))]
+        }
+        if let matrix = probabilities, let classes {
+            for (k, label) in classes.enumerated() {
+                columns.append(Column("probability_\(label)", doubles: (0..<matrix.rows).map { matrix[$0, k] }))
+            }
+        }
+        return columns
+    }
+
     /// Creates predictions.
     public init(values: [Double]? = nil, labels: [ClassLabel]? = nil, probabilities: Matrix? = nil, classes: [ClassLabel]? = nil) {
         self.values = values
