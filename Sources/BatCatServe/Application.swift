@@ -114,7 +114,7 @@ private func predict(
         throw ServeError(.serviceUnavailable, "no_model", "no model is loaded yet")
     }
     let model = variant.model
-    if state.live.variants.count > 1 { RequestFacts.answered?.variant = variant.name }
+    if state.live.isSplit { RequestFacts.answered?.variant = variant.name }
     let buffer: ByteBuffer
     do {
         buffer = try await request.body.collect(upTo: state.configuration.maxBodyBytes)
@@ -159,7 +159,7 @@ private func predict(
         response = json(Rendering.json(output, route: route, probabilities: wantsProbabilities), version: model.versionLabel)
     }
     var answered = response
-    if state.live.variants.count > 1 { answered.headers[ModelHeaders.variant] = variant.name }
+    if state.live.isSplit { answered.headers[ModelHeaders.variant] = variant.name }
     if let capture = state.capture, capture.sampled() {
         let requestText = isCSV ? JSONText.quoted(String(buffer: buffer)) : String(buffer: buffer)
         let responseText = Rendering.json(output, route: route, probabilities: wantsProbabilities)

@@ -22,11 +22,13 @@ public final class ServedModel: Sendable {
         self.artifact = artifact
         self.digest = try artifact.digest
         self.compiled = artifact.pipeline.compiled()
+        self.featureNames = artifact.pipeline.featureNames
     }
 
     var pipeline: FittedPipeline { artifact.pipeline }
     var features: [FeatureSchema] { artifact.pipeline.features }
-    var featureNames: [String] { artifact.pipeline.featureNames }
+    /// The feature names, in order (kept, not rebuilt for every request).
+    let featureNames: [String]
     var versionLabel: String { version.map(String.init) ?? "file" }
 
     /// What a prediction request produced.
@@ -137,15 +139,19 @@ public final class LiveModel: Sendable {
     }
 
     private let state: Mutex<[Variant]>
+    /// Whether this is an A/B test (more than one variant); swaps never change the number of variants.
+    public let isSplit: Bool
 
     /// Starts with `model` (or none, until the first load).
     public init(_ model: ServedModel?) {
         state = Mutex(model.map { [Variant(name: "default", weight: 1, model: $0)] } ?? [])
+        isSplit = false
     }
 
     /// Serves several variants, each caller sticking to one (chosen by a hash of the caller's key name).
     public init(variants: [Variant]) {
         state = Mutex(variants)
+        isSplit = variants.count > 1
     }
 
     /// The first variant's model, or `nil` before the first load.
