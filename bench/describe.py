@@ -10,28 +10,9 @@ Builds the release binary and generates the file when missing.
 """
 import argparse
 import os
-import subprocess
 import sys
-import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-
-
-def measure(command: list[str]) -> tuple[float, float, str]:
-    """Wall time and peak RSS (MiB) of one run, using wait4 for the child's own usage."""
-    start = time.perf_counter()
-    pid = os.posix_spawnp(command[0], command, os.environ, file_actions=[
-        (os.POSIX_SPAWN_OPEN, 1, "/tmp/batcat-bench.out", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644),
-        (os.POSIX_SPAWN_OPEN, 2, "/tmp/batcat-bench.err", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644),
-    ])
-    _, status, usage = os.wait4(pid, 0)
-    elapsed = time.perf_counter() - start
-    out = open("/tmp/batcat-bench.out").read()
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.stderr.write(open("/tmp/batcat-bench.err").read())
-        raise SystemExit(f"{' '.join(command)} failed")
-    return elapsed, usage.ru_maxrss / 1024, out
+from common import HERE, measure, prepare
 
 
 def main() -> None:
@@ -40,10 +21,7 @@ def main() -> None:
     parser.add_argument("--file", default=os.path.join(HERE, "data", "bench-1m.csv"))
     args = parser.parse_args()
 
-    if not os.path.exists(args.file):
-        subprocess.run([sys.executable, os.path.join(HERE, "make-data.py"), args.file], check=True)
-    binary = os.path.join(ROOT, ".build", "release", "batcat")
-    subprocess.run(["swift", "build", "-c", "release", "--product", "batcat"], cwd=ROOT, check=True)
+    binary = prepare(args.file)
     size_mb = os.path.getsize(args.file) / 1e6
 
     results = {}

@@ -18,7 +18,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from describe import measure  # noqa: E402
+from common import measure, prepare  # noqa: E402
 
 
 def main():
@@ -26,10 +26,7 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--file", default=os.path.join(HERE, "data", "bench-1m.csv"))
     args = parser.parse_args()
-    if not os.path.exists(args.file):
-        subprocess.run([sys.executable, os.path.join(HERE, "make-data.py"), args.file], check=True)
-    subprocess.run(["swift", "build", "-c", "release", "--product", "batcat"], cwd=ROOT, check=True)
-    subprocess.run(["swift", "build", "-c", "release", "--product", "batcat-bench"], cwd=ROOT, check=True)
+    binary = prepare(args.file, products=("batcat", "batcat-bench"))
 
     ours = json.loads(subprocess.run([os.path.join(ROOT, ".build", "release", "batcat-bench"), args.file, str(args.runs)],
                                      check=True, capture_output=True, text=True).stdout)
@@ -46,7 +43,6 @@ def main():
     print(f"  descent / numpy descent: {ours['gradientDescent'] / peers['numpyGradientDescent']:.3f}  (target <= 0.3)")
 
     spec = os.path.join(HERE, "train-bench.yaml")
-    binary = os.path.join(ROOT, ".build", "release", "batcat")
     batcat = min(measure([binary, "train", spec, "-q"])[0] for _ in range(args.runs))
     python = min(float(subprocess.run([sys.executable, os.path.join(HERE, "peers_train.py"), args.file], check=True,
                                       capture_output=True, text=True).stdout.split()[0]) for _ in range(args.runs))

@@ -13,9 +13,8 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from describe import measure  # noqa: E402
+from common import measure, prepare  # noqa: E402
 
 
 def main():
@@ -23,10 +22,7 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--file", default=os.path.join(HERE, "data", "bench-1m.csv"))
     args = parser.parse_args()
-    if not os.path.exists(args.file):
-        subprocess.run([sys.executable, os.path.join(HERE, "make-data.py"), args.file], check=True)
-    subprocess.run(["swift", "build", "-c", "release", "--product", "batcat"], cwd=ROOT, check=True)
-    binary = os.path.join(ROOT, ".build", "release", "batcat")
+    binary = prepare(args.file)
     work = tempfile.mkdtemp(prefix="batcat-score-bench-")
     try:
         spec = os.path.join(work, "spec.yaml")

@@ -136,18 +136,17 @@ public struct Registry: Sendable {
     }
 
     private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(RegistryError) -> T {
-        do {
-            return try await database.write(body)
-        } catch let error as RegistryError {
-            throw error
-        } catch {
-            throw RegistryError(.database, "the registry database failed: \(error)")
-        }
+        try await access { try await database.write(body) }
     }
 
     private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(RegistryError) -> T {
+        try await access { try await database.read(body) }
+    }
+
+    /// Runs a database access, passing our own errors through and naming any other as a database failure.
+    private func access<T>(_ operation: () async throws -> T) async throws(RegistryError) -> T {
         do {
-            return try await database.read(body)
+            return try await operation()
         } catch let error as RegistryError {
             throw error
         } catch {

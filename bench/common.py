@@ -1,0 +1,34 @@
+"""What every benchmark here shares: the data file, the release build, and measuring a process."""
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+DEFAULT_DATA = os.path.join(HERE, "data", "bench-1m.csv")
+
+
+def prepare(data_file, products=("batcat",)):
+    """Generates the benchmark CSV when missing, builds the release products, and returns the batcat binary."""
+    if not os.path.exists(data_file):
+        subprocess.run([sys.executable, os.path.join(HERE, "make-data.py"), data_file], check=True)
+    for product in products:
+        subprocess.run(["swift", "build", "-c", "release", "--product", product], cwd=ROOT, check=True)
+    return os.path.join(ROOT, ".build", "release", "batcat")
+
+
+def measure(command):
+    """Wall time, peak RSS (MiB) and standard output of one run, using wait4 for the child's own usage."""
+    start = time.perf_counter()
+    pid = os.posix_spawnp(command[0], command, os.environ, file_actions=[
+        (os.POSIX_SPAWN_OPEN, 1, "/tmp/batcat-bench.out", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644),
+        (os.POSIX_SPAWN_OPEN, 2, "/tmp/batcat-bench.err", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644),
+    ])
+    _, status, usage = os.wait4(pid, 0)
+    elapsed = time.perf_counter() - start
+    out = open("/tmp/batcat-bench.out").read()
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.stderr.write(open("/tmp/batcat-bench.err").read())
+        raise SystemExit(f"{' '.join(command)} failed")
+    return elapsed, usage.ru_maxrss / 1024, out
