@@ -93,43 +93,72 @@ struct SegmentParser: @unchecked Sendable {
     /// Whether every output column is a double column, so records can take the fused path.
     var allDouble: Bool { types.allSatisfy { $0 == .double } }
 
-    /// Reads one plain record of numbers in a single pass: each number is parsed where it stands and the
-    /// byte after it must be the delimiter (or the line feed, after the last field). Anything else — a
-    /// quote, an empty or missing field, a CR, a record running past `to` — undoes what this record
-    /// appended and returns `nil`, and the general tokenizer takes the record.
+    /// Whether a missing marker could be read as a number (such as `-999`), so every number must be
+    /// checked against the markers before it is taken.
+    var markersLookNumeric: Bool {
+        let numberStarts = Set("0123456789+-.".utf8)
+        return (0...255).contains { matcher.mayStart(with: UInt8($0)) && numberStarts.contains(UInt8($0)) }
+    }
+
+    /// Reads one plain record of numbers in a single pass, writing field `f`'s value to `slots[f][row]`
+    /// (fields with no slot are skipped): each number is parsed where it stands and the byte after it
+    /// must be the delimiter (or the line feed, after the last field). Anything else — a quote, an empty
+    /// or missing field, a CR, a record running past `to` — returns `nil`, and the general tokenizer takes
+    /// the record; what this record wrote lies past the builders' counts and is overwritten later.
     @inline(__always)
     private func fusedRecord(
-        _ base: UnsafePointer<UInt8>, from: Int, to: Int, columnOfField: [Int], handles: [Unmanaged<ColumnBuilder>], rows: Int
+        _ base: UnsafePointer<UInt8>, from: Int, to: Int, slots: UnsafeMutableBufferPointer<UnsafeMutablePointer<Double>?>, row: Int,
+        checkMarkers: Bool
     ) -> Int? {
         var p = from
         let last = expectedFields - 1
         let delimiter = tokenizer.delimiter
+        let limit = base + to
         for field in 0...last {
             let terminator = field == last ? UInt8(0x0A) : delimiter
-            let column = columnOfField[field]
-            if column >= 0 {
-                guard p < to, !matcher.mayStart(with: base[p]), let (value, stop) = NumberParsing.scanDouble(base + p, base + to),
-                    stop < base + to, stop.pointee == terminator
-                else {
-                    for handle in handles { handle._withUnsafeGuaranteedRef { $0.truncate(to: rows) } }
-                    return nil
-                }
-                handles[column]._withUnsafeGuaranteedRef { $0.appendDouble(value) }
+            if let slot = slots[field] {
+                guard p < to, !checkMarkers || !matcher.mayStart(with: base[p]),
+                    let (value, stop) = NumberParsing.scanDouble(base + p, limit),
+                    stop < limit, stop.pointee == terminator
+                else { return nil }
+                slot[row] = value
                 p = stop - base + 1
             } else {
-                guard p < to, base[p] != UInt8(ascii: "\"") else {
-                    for handle in handles { handle._withUnsafeGuaranteedRef { $0.truncate(to: rows) } }
-                    return nil
-                }
+                guard p < to, base[p] != UInt8(ascii: "\"") else { return nil }
                 while p < to && base[p] != terminator && base[p] != delimiter && base[p] != 0x0A && base[p] != 0x0D { p += 1 }
-                guard p < to, base[p] == terminator else {
-                    for handle in handles { handle._withUnsafeGuaranteedRef { $0.truncate(to: rows) } }
-                    return nil
-                }
+                guard p < to, base[p] == terminator else { return nil }
                 p += 1
             }
         }
         return p
+    }
+
+    /// Parses plain records of numbers (see `fusedRecord`) in batches written straight into the builders'
+    /// memory, until a record needs the general tokenizer or the stretch ends; returns where it stopped.
+    private func fusedRecords(
+        _ base: UnsafePointer<UInt8>, from: Int, to: Int, builders: [ColumnBuilder], result: inout SegmentResult
+    ) -> Int {
+        let batch = 1024
+        let checkMarkers = markersLookNumeric
+        var position = from
+        withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Double>?.self, capacity: expectedFields) { slots in
+            while position < to {
+                slots.initialize(repeating: nil)
+                for (column, field) in fieldIndexes.enumerated() { slots[field] = builders[column].doubleSlots(reserving: batch) }
+                var rows = 0
+                while rows < batch && position < to,
+                    let next = fusedRecord(base, from: position, to: to, slots: slots, row: rows, checkMarkers: checkMarkers)
+                {
+                    position = next
+                    rows += 1
+                }
+                for builder in builders { builder.commitDoubles(rows) }
+                result.rows += rows
+                result.lineEnds += rows
+                if rows < batch { break }
+            }
+        }
+        return position
     }
 
     /// A set of builders for one thread, reused from block to block so their memory stays mapped.
@@ -147,17 +176,23 @@ struct SegmentParser: @unchecked Sendable {
         let spans = FieldSpans()
         var position = from
         let fused = allDouble && expectedFields > 0
-        // For each field of a record, its output column or -1.
-        var columnOfField = [Int](repeating: -1, count: expectedFields)
-        for (column, field) in fieldIndexes.enumerated() { columnOfField[field] = column }
+        // Records the fused path gave up on since it last parsed one; past a few, rows like these are
+        // common here (missing values, quotes), so the fused path rests for a while.
+        var fusedMisses = 0
+        var generalRecords = 0
         records: while position < to {
-            if fused,
-                let next = fusedRecord(base, from: position, to: to, columnOfField: columnOfField, handles: handles, rows: result.rows)
-            {
-                result.rows += 1
-                result.lineEnds += 1
+            if fused && generalRecords == 0 {
+                let next = fusedRecords(base, from: position, to: to, builders: builders, result: &result)
+                if next == position {
+                    fusedMisses += 1
+                    if fusedMisses >= 8 { generalRecords = 256 }
+                } else {
+                    fusedMisses = 0
+                }
                 position = next
-                continue
+                if position >= to { break }
+            } else if generalRecords > 0 {
+                generalRecords -= 1
             }
             switch tokenizer.record(base, from: position, to: to, atEnd: atEnd, into: spans) {
             case .incomplete:
@@ -234,11 +269,10 @@ public final class CSVChunkReader {
     private let chunkRows: Int
     private var parser: SegmentParser
     private var linesBefore: Int
-    private var builders: [ColumnBuilder]
+    /// The columns of the rows parsed and not yet handed out.
+    private var accumulators: [ColumnAccumulator]
     /// One set of builders per parsing thread, kept between blocks.
     private var threadBuilders: [[ColumnBuilder]] = []
-    private var pending: [DataFrame] = []
-    private var pendingRows = 0
     private var done = false
 
     init(stream: some ByteStream, options: CSVOptions, rows: Int) throws(DataError) {
@@ -253,7 +287,7 @@ public final class CSVChunkReader {
             tokenizer: CSVTokenizer(delimiter: options.delimiter), matcher: MissingMatcher(options.missingMarkers),
             expectedFields: setup.fieldCount, fieldIndexes: setup.fieldIndexes, types: setup.schema.fields.map(\.type),
             names: setup.schema.names, policy: options.onBadLines)
-        builders = parser.types.map { ColumnBuilder(type: $0) }
+        accumulators = parser.types.map { ColumnAccumulator(type: $0) }
         done = setup.fieldCount == 0
     }
 
@@ -262,26 +296,15 @@ public final class CSVChunkReader {
         if chunkRows == Int.max {
             guard !done else { return nil }
             while try parseBlock() {}
-            done = true
             report.bytes = window.totalBytes
-            return takeBuilders()
+            return takeRows(Int.max)
         }
-        while pendingRows < chunkRows {
+        while accumulatedRows < chunkRows {
             guard try parseBlock() else { break }
-            let frame = takeBuilders()
-            if frame.rowCount > 0 {
-                pending.append(frame)
-                pendingRows += frame.rowCount
-            }
         }
         report.bytes = window.totalBytes
-        guard pendingRows > 0 else { return nil }
-        let all = pending.count == 1 ? pending[0] : try DataFrame.concatenating(pending)
-        let chunk = all.rowCount > chunkRows ? all.slice(0..<chunkRows) : all
-        let rest = all.rowCount > chunkRows ? all.slice(chunkRows..<all.rowCount) : nil
-        pending = rest.map { [$0] } ?? []
-        pendingRows = rest?.rowCount ?? 0
-        return chunk
+        guard accumulatedRows > 0 else { return nil }
+        return takeRows(chunkRows)
     }
 
     /// Reads every remaining chunk and calls `body` with each.
@@ -289,10 +312,13 @@ public final class CSVChunkReader {
         while let chunk = try next() { try body(chunk) }
     }
 
-    private func takeBuilders() -> DataFrame {
+    private var accumulatedRows: Int { accumulators.first?.count ?? 0 }
+
+    /// A frame of the first `rows` accumulated rows (or all of them); the rest wait for the next chunk.
+    private func takeRows(_ rows: Int) -> DataFrame {
         var columns: [Column] = []
-        for index in builders.indices {
-            columns.append(builders[index].finish(name: schema.fields[index].name))
+        for index in accumulators.indices {
+            columns.append(accumulators[index].finish(name: schema.fields[index].name, rows: rows))
         }
         schema = Schema(columns.map { Field($0.name, $0.type) })
         return DataFrame(uncheckedColumns: columns, rowCount: columns.first?.count ?? 0)
@@ -336,19 +362,23 @@ public final class CSVChunkReader {
             }
             return slots.map { $0! }
         }
-        // On the first block of a whole read of a file of known size, reserve the columns once.
-        if chunkRows == Int.max, report.rows == 0, let size = window.stream.sizeHint, to - from > 0 {
-            let rowsHere = results.reduce(0) { $0 + $1.rows }
+        let rowsHere = results.reduce(0) { $0 + $1.rows }
+        if accumulatedRows == 0 && rowsHere > 0 {
+            // Reserve the columns once: for the whole file (estimated from this block's bytes per row) or
+            // for a chunk and the block that may overflow it.
+            var estimate = chunkRows == Int.max ? 0 : chunkRows + 2 * rowsHere
             let bytesHere = (results.last?.consumed ?? to) - from
-            if rowsHere > 0, bytesHere > 0 {
-                let estimate = Int(Double(rowsHere) * Double(size) / Double(bytesHere) * 1.02) + 16
-                for builder in builders { builder.reserve(estimate) }
+            if chunkRows == Int.max, report.rows == 0, let size = window.stream.sizeHint, bytesHere > 0 {
+                estimate = Int(Double(rowsHere) * Double(size) / Double(bytesHere) * 1.02) + 16
             }
+            for accumulator in accumulators { accumulator.reserve(estimate) }
         }
         var lines = linesBefore
         for result in results {
             if let failure = result.failure { throw error(for: failure, linesBefore: lines) }
-            for index in builders.indices { builders[index].append(contentsOf: result.builders[index]) }
+        }
+        merge(results, values: rowsHere * accumulators.count)
+        for result in results {
             for line in result.skippedLines where report.skippedLines.count < 20 { report.skippedLines.append(lines + line + 1) }
             report.skippedRows += result.skippedCount
             for reject in result.rejects { report.rejects.append(.init(line: lines + reject.line + 1, reason: reject.reason)) }
@@ -358,6 +388,23 @@ public final class CSVChunkReader {
         linesBefore = lines
         window.consumed = results.last!.consumed
         return true
+    }
+
+    /// Copies each segment's values into the accumulators, in parallel across columns when there are
+    /// enough values to be worth it.
+    private func merge(_ results: [SegmentResult], values: Int) {
+        nonisolated(unsafe) let targets = accumulators
+        nonisolated(unsafe) let results = results
+        let columns = targets.count
+        // Each column's accumulator and builders are touched by one thread only.
+        let appendColumn: @Sendable (Int) -> Void = { index in
+            for result in results { targets[index].append(contentsOf: result.builders[index]) }
+        }
+        if options.threads > 1 && columns > 1 && values >= 1 << 16 {
+            DispatchQueue.concurrentPerform(iterations: columns, execute: appendColumn)
+        } else {
+            for index in 0..<columns { appendColumn(index) }
+        }
     }
 
     /// Splits `[from, to)` at line feeds into up to `threads` stretches when it holds no quote and is large

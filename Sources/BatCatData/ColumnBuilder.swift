@@ -100,6 +100,22 @@ final class ColumnBuilder {
         markPresent()
     }
 
+    /// Room for `extra` more doubles; where the next one goes. The fused parser writes there and then
+    /// calls ``commitDoubles(_:)`` with how many it wrote.
+    @inline(__always)
+    func doubleSlots(reserving extra: Int) -> UnsafeMutablePointer<Double> {
+        doubles.reserve(doubles.count + extra)
+        return doubles.base + doubles.count
+    }
+
+    /// Counts the `rows` doubles written through ``doubleSlots(reserving:)`` as appended.
+    @inline(__always)
+    func commitDoubles(_ rows: Int) {
+        doubles.commit(rows)
+        if hasMissing { missing.append(repeating: false, count: rows) }
+        count += rows
+    }
+
     /// Appends the field `[start, end)`; `escaped` fields hold doubled quotes to undo.
     ///
     /// Missing markers apply to every field of a non-text column, but only to unquoted fields of a
@@ -177,7 +193,7 @@ final class ColumnBuilder {
         }
     }
 
-    private func promoteToDouble() {
+    func promoteToDouble() {
         guard type == .int else { return }
         type = .double
         var widened = RawBuffer<Double>(capacity: max(ints.count * 2, 16))
@@ -186,40 +202,13 @@ final class ColumnBuilder {
         ints = RawBuffer(capacity: 0)
     }
 
-    /// Appends another builder's values (a later segment of the same column).
-    func append(contentsOf other: ColumnBuilder) {
-        if type == .int && other.type == .double { promoteToDouble() }
-        if type == .double && other.type == .int { other.promoteToDouble() }
-        if other.hasMissing || hasMissing {
-            if !hasMissing {
-                hasMissing = true
-                missing.reserve(count + other.count)
-                missing.append(repeating: false, count: count)
-            }
-            if other.hasMissing {
-                missing.append(contentsOf: other.missing)
-            } else {
-                missing.append(repeating: false, count: other.count)
-            }
-        }
-        count += other.count
-        switch type {
-        case .double, .date: doubles.append(contentsOf: other.doubles)
-        case .int: ints.append(contentsOf: other.ints)
-        case .bool: bools.append(contentsOf: other.bools)
-        case .string: strings.append(contentsOf: other.strings)
-        }
-    }
-
-    /// Reserves room for `total` values.
-    func reserve(_ total: Int) {
-        switch type {
-        case .double, .date: doubles.reserve(total)
-        case .int: ints.reserve(total)
-        case .bool: bools.reserve(total)
-        case .string: break
-        }
-    }
+    /// The values appended so far, for ``ColumnAccumulator`` to copy.
+    var doubleValues: UnsafeBufferPointer<Double> { UnsafeBufferPointer(start: doubles.base, count: doubles.count) }
+    var intValues: UnsafeBufferPointer<Int> { UnsafeBufferPointer(start: ints.base, count: ints.count) }
+    var boolValues: UnsafeBufferPointer<Bool> { UnsafeBufferPointer(start: bools.base, count: bools.count) }
+    var stringValues: StringBuilder { strings }
+    /// The missing mask, when a value was missing.
+    var missingMask: UnsafeBufferPointer<Bool>? { hasMissing ? UnsafeBufferPointer(start: missing.base, count: missing.count) : nil }
 
     /// Drops the values from row `rows` on (undoing a partly read record).
     func truncate(to rows: Int) {
@@ -244,25 +233,91 @@ final class ColumnBuilder {
         hasMissing = false
         count = 0
     }
+}
 
-    /// The finished column; the builder starts over empty.
-    func finish(name: String) -> Column {
-        let mask = hasMissing ? missing.array : nil
+/// One column of a read, assembled from the blocks' builders in the arrays the finished column keeps.
+///
+/// The parsing threads write into their own builders, which are reused from block to block so their
+/// memory stays mapped; each block's values are copied once into these arrays, which are reserved for the
+/// whole read, and finishing moves the arrays into the column. Fresh memory costs a page fault per 4 KiB
+/// touched, so writing the values a second time would cost as much as parsing them.
+final class ColumnAccumulator {
+    private(set) var type: ColumnType
+    private var doubles: [Double] = []
+    private var ints: [Int] = []
+    private var bools: [Bool] = []
+    private var strings = StringBuilder()
+    private var missing: [Bool]?
+    private(set) var count = 0
+
+    init(type: ColumnType) {
+        self.type = type
+    }
+
+    /// Reserves room for `total` values.
+    func reserve(_ total: Int) {
+        switch type {
+        case .double, .date: doubles.reserveCapacity(total)
+        case .int: ints.reserveCapacity(total)
+        case .bool: bools.reserveCapacity(total)
+        case .string: break
+        }
+    }
+
+    /// Appends the values of a builder (the next stretch of rows of the same column).
+    func append(contentsOf builder: ColumnBuilder) {
+        if type == .int && builder.type == .double { promoteToDouble() }
+        if type == .double && builder.type == .int { builder.promoteToDouble() }
+        if let mask = builder.missingMask {
+            if missing == nil { missing = [Bool](repeating: false, count: count) }
+            missing!.append(contentsOf: mask)
+        } else if missing != nil {
+            missing!.append(contentsOf: repeatElement(false, count: builder.count))
+        }
+        switch type {
+        case .double, .date: doubles.append(contentsOf: builder.doubleValues)
+        case .int: ints.append(contentsOf: builder.intValues)
+        case .bool: bools.append(contentsOf: builder.boolValues)
+        case .string: strings.append(contentsOf: builder.stringValues)
+        }
+        count += builder.count
+    }
+
+    private func promoteToDouble() {
+        type = .double
+        doubles = ints.map(Double.init)
+        ints = []
+    }
+
+    /// The column of the first `rows` values (all of them when `nil`); the rest stay for the next column.
+    func finish(name: String, rows: Int? = nil) -> Column {
+        let taken = min(rows ?? count, count)
+        func split<Element>(_ values: inout [Element]) -> [Element] {
+            guard taken < values.count else {
+                defer { values = [] }
+                return values
+            }
+            let head = Array(values[..<taken])
+            values.removeFirst(taken)
+            return head
+        }
+        var mask: [Bool]?
+        if missing != nil {
+            mask = split(&missing!)
+            if missing!.isEmpty { missing = nil }
+        }
         let values: ColumnValues
         switch type {
-        case .double: values = .double(doubles.array)
-        case .date: values = .date(doubles.array)
-        case .int: values = .int(ints.array)
-        case .bool: values = .bool(bools.array)
-        case .string: values = .string(strings.finish())
+        case .double: values = .double(split(&doubles))
+        case .date: values = .date(split(&doubles))
+        case .int: values = .int(split(&ints))
+        case .bool: values = .bool(split(&bools))
+        case .string:
+            let (head, rest) = strings.split(at: taken)
+            values = .string(head)
+            strings = rest
         }
-        doubles = RawBuffer(capacity: 0)
-        ints = RawBuffer(capacity: 0)
-        bools = RawBuffer(capacity: 0)
-        strings = StringBuilder()
-        missing = RawBuffer(capacity: 0)
-        hasMissing = false
-        count = 0
+        count -= taken
         return Column(name, values: values, missing: mask)
     }
 }
@@ -316,5 +371,19 @@ struct StringBuilder {
 
     func finish() -> StringValues {
         encoded ? StringValues(codes: codes, values: distinct) : StringValues(plain)
+    }
+
+    /// The first `rows` values, finished, and a builder of the rest.
+    func split(at rows: Int) -> (StringValues, StringBuilder) {
+        guard rows < count else { return (finish(), StringBuilder()) }
+        var head = self
+        head.truncate(to: rows)
+        var rest = StringBuilder()
+        if encoded {
+            for code in codes[rows...] { rest.append(distinct[Int(code)]) }
+        } else {
+            for text in plain[rows...] { rest.append(text) }
+        }
+        return (head.finish(), rest)
     }
 }

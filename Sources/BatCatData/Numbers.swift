@@ -54,6 +54,22 @@ public enum NumberParsing {
         }
     }
 
+    /// 10^exponent for 0...8.
+    @inline(__always)
+    static func integerPowerOfTen(_ exponent: Int) -> UInt64 {
+        switch exponent {
+        case 0: 1
+        case 1: 10
+        case 2: 100
+        case 3: 1000
+        case 4: 10000
+        case 5: 100_000
+        case 6: 1_000_000
+        case 7: 10_000_000
+        default: 100_000_000
+        }
+    }
+
     /// Parses an integer in `[start, end)`: optional sign and decimal digits; `nil` otherwise or on overflow.
     @inline(__always)
     public static func int(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> Int? {
@@ -91,8 +107,72 @@ public enum NumberParsing {
     /// Parses the decimal number that starts at `start` and returns it with the position just after it;
     /// `nil` when no digit starts there. Used by the CSV parser to read a number and find the field's
     /// end in one pass.
+    ///
+    /// Plain numbers (sign, digits, point, digits; at most 19 digits, no exponent) take a path that
+    /// reads eight bytes at a time; everything else goes through ``scanDoubleBytewise(_:_:)``.
     @inline(__always)
     public static func scanDouble(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> (Double, UnsafePointer<UInt8>)? {
+        var p = start
+        guard p < end else { return nil }
+        // Branch-free sign handling: signs are random in real data, and a mispredicted branch costs
+        // about as much as parsing the digits.
+        let first = p.pointee
+        let negative = first == UInt8(ascii: "-")
+        p += (negative || first == UInt8(ascii: "+")) ? 1 : 0
+        var significand: UInt64 = 0
+        let integerDigits = digitRun(&p, end, &significand)
+        var fractionDigits = 0
+        if p < end && p.pointee == UInt8(ascii: ".") {
+            p += 1
+            fractionDigits = digitRun(&p, end, &significand)
+        }
+        let digits = integerDigits + fractionDigits
+        guard digits > 0 else { return nil }
+        if digits > 19 || (p < end && p.pointee | 0x20 == UInt8(ascii: "e")) { return scanDoubleBytewise(start, end) }
+        if significand > (1 << 53) || fractionDigits > 22 {
+            guard let value = slow(start, p) else { return nil }
+            return (value, p)
+        }
+        var value = Double(significand)
+        value /= powerOfTen(fractionDigits)
+        return (Double(bitPattern: value.bitPattern | (negative ? 1 << 63 : 0)), p)
+    }
+
+    /// Reads the decimal digits at `p` into `significand` (which overflows silently past 19 digits) and
+    /// returns how many there were. Eight bytes at a time while eight remain: a byte is a digit when
+    /// `byte ^ 0x30` is at most 9, which adding 0x76 turns into a clear top bit; the first set top bit marks
+    /// the first non-digit, and three multiply-and-shift steps combine up to eight digits into a number.
+    @inline(__always)
+    static func digitRun(_ p: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>, _ significand: inout UInt64) -> Int {
+        var count = 0
+        while end - p >= 8 {
+            let digits = UInt64(littleEndian: UnsafeRawPointer(p).loadUnaligned(as: UInt64.self)) ^ 0x3030_3030_3030_3030
+            let nonDigits = ((digits &+ 0x7676_7676_7676_7676) | digits) & 0x8080_8080_8080_8080
+            let run = nonDigits.trailingZeroBitCount >> 3
+            if run > 0 {
+                // Shift out the bytes after the run; the zero bytes shifted in are leading zero digits.
+                var value = digits &<< UInt64(64 - 8 * run)
+                value = ((value & 0x0F0F_0F0F_0F0F_0F0F) &* 2561) >> 8
+                value = ((value & 0x00FF_00FF_00FF_00FF) &* 6_553_601) >> 16
+                value = ((value & 0x0000_FFFF_0000_FFFF) &* 42_949_672_960_001) >> 32
+                significand = significand &* integerPowerOfTen(run) &+ value
+                p += run
+                count += run
+            }
+            if run < 8 { return count }
+        }
+        while p < end {
+            let digit = UInt64(p.pointee) &- 48
+            guard digit <= 9 else { break }
+            significand = significand &* 10 &+ digit
+            p += 1
+            count += 1
+        }
+        return count
+    }
+
+    /// ``scanDouble(_:_:)`` a byte at a time, for any spelling: long significands, exponents.
+    static func scanDoubleBytewise(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> (Double, UnsafePointer<UInt8>)? {
         var p = start
         guard p < end else { return nil }
         var negative = false

@@ -33,8 +33,16 @@ struct RawBuffer<Element: BitwiseCopyable>: ~Copyable {
         count += other.count
     }
 
+    /// Counts `extra` values written past the end (into reserved room) as appended.
+    @inline(__always)
+    mutating func commit(_ extra: Int) {
+        count += extra
+    }
+
+    /// Makes room for `total` values, at least doubling the capacity when it grows.
+    @inline(__always)
     mutating func reserve(_ total: Int) {
-        if total > capacity { grow(to: total) }
+        if total > capacity { grow(to: max(capacity * 2, total)) }
     }
 
     private mutating func grow(to newCapacity: Int) {

@@ -251,7 +251,8 @@ struct NumericCSVTests {
         var generator = SplitMix(seed: 99)
         var spellings = [
             "0", "-0", "1e308", "1e309", "4.9e-324", "123456789012345678901234567890", "0.1", ".5", "5.", "1e", "1e+", "--1", "1.2.3",
-            "+.e1", "inf", "-inf", "nan", "0x10", " 1",
+            "+.e1", "inf", "-inf", "nan", "0x10", " 1", "12345678", "123456789", "1234567890123456789", "12345678901234567890",
+            "0.00000000000000000001234", "99999999999999999999", "9007199254740993", "0.12345678", "-12345678.87654321", "00000000000001.5",
         ]
         for _ in 0..<3000 {
             let mantissa = Double(generator.next() % 10_000_000_000) / Double(1 << (generator.next() % 40))
@@ -271,6 +272,14 @@ struct NumericCSVTests {
             } else {
                 #expect(
                     ours?.bitPattern == reference?.bitPattern, "\(text): \(String(describing: ours)) vs \(String(describing: reference))")
+            }
+            // Inside a record, as the CSV reader scans it: the number stops at the delimiter.
+            guard let ours, !ours.isNaN, !ours.isInfinite else { continue }
+            var record = text + ",98765432,1"
+            record.withUTF8 { bytes in
+                let scanned = NumberParsing.scanDouble(bytes.baseAddress!, bytes.baseAddress! + bytes.count)
+                #expect(scanned?.0.bitPattern == ours.bitPattern, "\(text) in a record")
+                #expect(scanned.map { $0.1 - bytes.baseAddress! } == text.utf8.count, "\(text) in a record")
             }
         }
     }
