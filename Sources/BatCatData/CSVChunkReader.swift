@@ -14,6 +14,11 @@ struct ByteWindow {
     var consumed = 0
     var atEnd = false
     var totalBytes = 0
+    /// Whether the buffer was just swapped for a prefetched one, so there is nothing to refill yet.
+    var fresh = false
+    /// A read running on another thread, and the buffer it will reuse next time.
+    private var prefetch: Prefetch?
+    private var spare: [UInt8] = []
 
     init(stream: any ByteStream, size: Int) {
         self.stream = stream
@@ -36,28 +41,102 @@ struct ByteWindow {
         } else if filled == buffer.count {
             buffer += [UInt8](repeating: 0, count: buffer.count)
         }
-        var local = buffer
-        buffer = []
-        defer { buffer = local }
-        while filled < local.count {
-            var failure: DataError?
-            let start = filled
-            let count = local.withUnsafeMutableBytes { raw -> Int in
+        let read = try ByteWindow.fill(&buffer, from: filled, stream: &stream)
+        filled += read.count
+        totalBytes += read.count
+        atEnd = read.atEnd
+    }
+
+    /// Reads into `buffer` from `start` until it is full or the stream ends.
+    private static func fill(
+        _ buffer: inout [UInt8], from start: Int, stream: inout any ByteStream
+    ) throws(DataError) -> (
+        count: Int, atEnd: Bool
+    ) {
+        var filled = start
+        var failure: DataError?
+        let total = buffer.count
+        let atEnd = buffer.withUnsafeMutableBytes { raw -> Bool in
+            while filled < total {
+                let count: Int
                 do throws(DataError) {
-                    return try stream.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[start...]))
+                    count = try stream.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[filled...]))
                 } catch {
                     failure = error
-                    return 0
+                    return true
                 }
+                if count == 0 { return true }
+                filled += count
             }
-            if let failure { throw failure }
-            if count == 0 {
-                atEnd = true
-                break
-            }
-            filled += count
-            totalBytes += count
+            return false
         }
+        if let failure { throw failure }
+        return (filled - start, atEnd)
+    }
+
+    /// Starts reading the next block on another thread while this one is parsed: the bytes from `start`
+    /// on (an unfinished record) go to the front of a second buffer, and the stream fills the rest.
+    /// ``adoptPrefetch()`` waits for it and makes it the window. The stream belongs to that thread until then.
+    mutating func startPrefetch(keepingFrom start: Int) {
+        guard !atEnd, prefetch == nil else { return }
+        var next = spare.count == buffer.count ? spare : [UInt8](repeating: 0, count: buffer.count)
+        spare = []
+        let kept = filled - start
+        buffer.withUnsafeBytes { source in
+            next.withUnsafeMutableBytes { $0.baseAddress!.copyMemory(from: source.baseAddress! + start, byteCount: kept) }
+        }
+        let job = Prefetch(buffer: next, kept: kept, stream: stream)
+        DispatchQueue.global().async(group: job.group) {
+            do throws(DataError) {
+                let read = try ByteWindow.fill(&job.buffer, from: kept, stream: &job.stream)
+                job.read = read.count
+                job.atEnd = read.atEnd
+            } catch {
+                job.failure = error
+            }
+        }
+        prefetch = job
+    }
+
+    /// Waits for the read started by ``startPrefetch(keepingFrom:)``, if any, and makes its buffer the window.
+    mutating func adoptPrefetch() throws(DataError) {
+        guard let job = prefetch else { return }
+        job.group.wait()
+        prefetch = nil
+        stream = job.stream
+        if let failure = job.failure { throw failure }
+        spare = buffer
+        buffer = job.buffer
+        filled = job.kept + job.read
+        consumed = 0
+        atEnd = job.atEnd
+        totalBytes += job.read
+        fresh = true
+    }
+
+    /// Waits for a running read without using it (before reporting an error).
+    mutating func cancelPrefetch() {
+        guard let job = prefetch else { return }
+        job.group.wait()
+        prefetch = nil
+        stream = job.stream
+    }
+}
+
+/// A block being read on another thread; only that thread touches it until its group is done.
+private final class Prefetch: @unchecked Sendable {
+    var buffer: [UInt8]
+    let kept: Int
+    var stream: any ByteStream
+    var read = 0
+    var atEnd = false
+    var failure: DataError?
+    let group = DispatchGroup()
+
+    init(buffer: [UInt8], kept: Int, stream: any ByteStream) {
+        self.buffer = buffer
+        self.kept = kept
+        self.stream = stream
     }
 }
 
@@ -327,7 +406,11 @@ public final class CSVChunkReader {
     /// Parses what the buffer holds after one refill; `false` when the stream is exhausted.
     private func parseBlock() throws(DataError) -> Bool {
         if done { return false }
-        try window.refill()
+        if window.fresh {
+            window.fresh = false
+        } else {
+            try window.refill()
+        }
         if window.consumed >= window.filled && window.atEnd {
             done = true
             return false
@@ -342,6 +425,9 @@ public final class CSVChunkReader {
         while threadBuilders.count < bounds.count {
             threadBuilders.append(parser.makeBuilders(capacity: max(16, (to - from) / max(1, bounds.count) / 64)))
         }
+        // A parallel parse ends at the block's last line feed, known before parsing: read the next
+        // block meanwhile.
+        if bounds.count > 1 { window.startPrefetch(keepingFrom: bounds[bounds.count - 1].1) }
         // Each thread touches only its own set of builders.
         nonisolated(unsafe) let sets = threadBuilders
         let results: [SegmentResult] = window.buffer.withUnsafeBufferPointer { buffer in
@@ -375,8 +461,13 @@ public final class CSVChunkReader {
         }
         var lines = linesBefore
         for result in results {
-            if let failure = result.failure { throw error(for: failure, linesBefore: lines) }
+            if let failure = result.failure {
+                window.cancelPrefetch()
+                throw error(for: failure, linesBefore: lines)
+            }
+            lines += result.lineEnds
         }
+        lines = linesBefore
         merge(results, values: rowsHere * accumulators.count)
         for result in results {
             for line in result.skippedLines where report.skippedLines.count < 20 { report.skippedLines.append(lines + line + 1) }
@@ -387,6 +478,7 @@ public final class CSVChunkReader {
         }
         linesBefore = lines
         window.consumed = results.last!.consumed
+        try window.adoptPrefetch()
         return true
     }
 

@@ -101,20 +101,16 @@ extension DataFrame {
                 for index in all.indices where !column.isMissing(index) { values.append(all[index]) }
             }
             guard !values.isEmpty else { return summary }
-            var low = Double.infinity
-            var high = -Double.infinity
-            for value in values {
-                low = Swift.min(low, value)
-                high = Swift.max(high, value)
-            }
-            summary.mean = Statistics.mean(values)
-            summary.std = Statistics.standardDeviation(values)
-            summary.min = low
-            summary.max = high
-            let q = Statistics.quantiles(&values, [0.25, 0.5, 0.75])
-            summary.q25 = q[0]
-            summary.q50 = q[1]
-            summary.q75 = q[2]
+            let mean = Statistics.mean(values)
+            summary.mean = mean
+            summary.std = Statistics.standardDeviation(values, mean: mean)
+            // The smallest and largest values are the quantiles 0 and 1: no pass of their own.
+            let q = Statistics.quantiles(&values, [0, 0.25, 0.5, 0.75, 1])
+            summary.min = q[0]
+            summary.q25 = q[1]
+            summary.q50 = q[2]
+            summary.q75 = q[3]
+            summary.max = q[4]
         case .string, .bool:
             var counts: [String: Int] = [:]
             for index in 0..<column.count where !column.isMissing(index) { counts[column.cell(index).description, default: 0] += 1 }

@@ -140,8 +140,19 @@ public enum Statistics {
 
     static func pairwiseSum(_ values: UnsafeBufferPointer<Double>) -> Double {
         if values.count <= 256 {
-            var sum = 0.0
-            for value in values { sum += value }
+            // Four running sums, so the additions do not wait on each other.
+            var sums = SIMD4<Double>()
+            let whole = values.count & ~3
+            var index = 0
+            while index < whole {
+                sums += SIMD4(values[index], values[index + 1], values[index + 2], values[index + 3])
+                index += 4
+            }
+            var sum = (sums[0] + sums[1]) + (sums[2] + sums[3])
+            while index < values.count {
+                sum += values[index]
+                index += 1
+            }
             return sum
         }
         let half = values.count / 2
@@ -150,11 +161,29 @@ public enum Statistics {
 
     /// The sample standard deviation (n − 1), by two passes; `nil` for fewer than two values.
     public static func standardDeviation(_ values: [Double]) -> Double? {
+        values.count > 1 ? standardDeviation(values, mean: mean(values)) : nil
+    }
+
+    /// The sample standard deviation of values whose mean is known.
+    static func standardDeviation(_ values: [Double], mean m: Double) -> Double? {
         guard values.count > 1 else { return nil }
-        let m = mean(values)
-        var squares = 0.0
-        var compensation = 0.0
-        for value in values {
+        // Four lanes of running sums, so the additions do not wait on each other.
+        var squareLanes = SIMD4<Double>()
+        var compensationLanes = SIMD4<Double>()
+        let whole = values.count & ~3
+        let means = SIMD4(repeating: m)
+        values.withUnsafeBufferPointer { values in
+            var index = 0
+            while index < whole {
+                let d = SIMD4(values[index], values[index + 1], values[index + 2], values[index + 3]) - means
+                squareLanes += d * d
+                compensationLanes += d
+                index += 4
+            }
+        }
+        var squares = squareLanes.sum()
+        var compensation = compensationLanes.sum()
+        for value in values[whole...] {
             let d = value - m
             squares += d * d
             compensation += d

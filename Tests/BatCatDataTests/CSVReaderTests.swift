@@ -222,6 +222,53 @@ struct CSVReaderTests {
         let error = #expect(throws: DataError.self) { try CSVReader(options: four).read(text: broken, name: "big.csv") }
         #expect(error?.message == "big.csv:60002: expected 4 fields, found 3")
     }
+
+    @Test("Blocks read ahead while the previous one is parsed: chunks, errors mid-file and failing streams stay exact")
+    func readAhead() throws {
+        var text = "a,b,c\n"
+        for i in 0..<120_000 { text += "\(Double(i) / 8),-\(i).125,\(i % 7 == 0 ? "" : "\(i)")\n" }
+        var options = CSVOptions()
+        options.threads = 2
+        options.blockSize = 1 << 20
+        let whole = try CSVReader(options: options).read(text: text)
+        #expect(whole.rowCount == 120_000)
+        #expect(whole["b"]?.doubles?[99_999] == -99_999.125)
+        var rows = 0
+        var firstValues: [Double] = []
+        try CSVReader(options: options).chunks(stream: MemoryByteStream(text: text), rows: 7_000).forEach { chunk in
+            #expect(chunk.rowCount == min(7_000, 120_000 - rows))
+            firstValues.append(chunk["a"]!.doubles![0])
+            rows += chunk.rowCount
+        }
+        #expect(rows == 120_000)
+        #expect(firstValues == stride(from: 0, to: 120_000, by: 7_000).map { Double($0) / 8 })
+        // A bad value in the middle of the file, far from the first block.
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        lines[80_001] = "1,2,x"
+        let broken = lines.joined(separator: "\n")
+        let error = #expect(throws: DataError.self) { try CSVReader(options: options).read(text: broken, name: "mid.csv") }
+        #expect(error?.message.hasPrefix("mid.csv:80002:5: the value in column 'c' is not an integer") == true)
+        // A stream that fails after 2.5 MB: the failure is reported, not lost in the read-ahead.
+        let failing = FailingStream(bytes: Array(text.utf8), failAfter: 5 << 19)
+        let failure = #expect(throws: DataError.self) { try CSVReader(options: options).read(stream: failing) }
+        #expect(failure?.message == "the disk went away")
+    }
+}
+
+/// Serves bytes, then fails.
+private struct FailingStream: ByteStream {
+    let name = "failing"
+    let bytes: [UInt8]
+    let failAfter: Int
+    var offset = 0
+
+    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws(DataError) -> Int {
+        guard offset < failAfter else { throw DataError(.io, "the disk went away") }
+        let count = min(buffer.count, failAfter - offset, 65_536)
+        bytes.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + offset, byteCount: count) }
+        offset += count
+        return count
+    }
 }
 
 @Suite("CSV reading of all-number files")
