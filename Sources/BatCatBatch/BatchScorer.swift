@@ -204,17 +204,22 @@ public struct BatchScorer: Sendable {
     func score(_ key: String, outputKey: String) async throws -> FileReport {
         let start = ContinuousClock.now
         let modelDigest = try artifact.digest
-        let inputDigest = try digest(of: key)
         let doneKey = "_batcat/done/\(key).json"
+        // With a record of earlier work, the input's digest decides whether to score again; without one,
+        // the digest (a pass of SHA-256 over the input) runs beside the scoring.
+        var knownDigest: String?
         if try await output.exists(doneKey), try await output.exists(outputKey) {
             let done = try JSONDecoder().decode(FileReport.self, from: Data(try await output.get(doneKey)))
+            let inputDigest = try digest(of: key)
             if done.inputDigest == inputDigest && done.modelDigest == modelDigest && done.output == outputKey {
                 var skipped = done
                 skipped.status = "skipped"
                 skipped.seconds = BatchScorer.seconds(since: start)
                 return skipped
             }
+            knownDigest = inputDigest
         }
+        async let pendingDigest = knownDigest == nil ? digest(of: key) : knownDigest!
         let pipeline = artifact.pipeline
         var csv = options.csv
         if options.onBadRows == .skip { csv.onBadLines = .skip }
@@ -231,8 +236,15 @@ public struct BatchScorer: Sendable {
         var rows = 0
         var rejected = 0
         var firstRow = 0
+        // The next chunk is parsed while this one is predicted and written.
+        nonisolated(unsafe) let reader = chunks
+        let readNext = { BackgroundWork { () throws(DataError) -> DataFrame? in try reader.next() } }
+        var nextChunk = readNext()
+        // Whatever happens, the reader is left alone before this function returns.
+        defer { _ = try? nextChunk.value() }
         do {
-            while let chunk = try chunks.next() {
+            while let chunk = try nextChunk.value() {
+                nextChunk = readNext()
                 let (good, bad) = try split(chunk, firstRow: firstRow, file: key)
                 firstRow += chunk.rowCount
                 if !bad.isEmpty {
@@ -295,6 +307,7 @@ public struct BatchScorer: Sendable {
             rejectsWriter?.abort()
             throw error
         }
+        let inputDigest = try await pendingDigest
         let report = FileReport(
             input: key, output: outputKey, status: "scored", rows: rows, rejected: rejected, inputDigest: inputDigest,
             modelDigest: modelDigest,
@@ -331,12 +344,12 @@ public struct BatchScorer: Sendable {
                 throw BatchError("\(file): column '\(feature.name)' holds text, but the model was trained on numbers in it")
             }
         }
-        if bad.isEmpty, (try? pipeline.matrix(for: chunk)) != nil { return (chunk, []) }
+        if bad.isEmpty, (try? pipeline.inputColumns(for: chunk)) != nil { return (chunk, []) }
         // Find the rows the pipeline itself refuses (an unknown category, for example), one at a time.
         var good: [Int] = []
         for row in 0..<chunk.rowCount where bad[row] == nil {
             do throws(MLError) {
-                _ = try pipeline.matrix(for: chunk.slice(row..<row + 1))
+                _ = try pipeline.inputColumns(for: chunk.slice(row..<row + 1))
                 good.append(row)
             } catch {
                 bad[row] = error.message.replacingOccurrences(of: " (row 1)", with: "")

@@ -17,7 +17,7 @@ struct ByteWindow {
     /// Whether the buffer was just swapped for a prefetched one, so there is nothing to refill yet.
     var fresh = false
     /// A read running on another thread, and the buffer it will reuse next time.
-    private var prefetch: Prefetch?
+    private var prefetch: BackgroundWork<Prefetched, DataError>?
     private var spare: [UInt8] = []
 
     init(stream: any ByteStream, size: Int) {
@@ -85,26 +85,22 @@ struct ByteWindow {
         buffer.withUnsafeBytes { source in
             next.withUnsafeMutableBytes { $0.baseAddress!.copyMemory(from: source.baseAddress! + start, byteCount: kept) }
         }
-        let job = Prefetch(buffer: next, kept: kept, stream: stream)
-        DispatchQueue.global().async(group: job.group) {
-            do throws(DataError) {
-                let read = try ByteWindow.fill(&job.buffer, from: kept, stream: &job.stream)
-                job.read = read.count
-                job.atEnd = read.atEnd
-            } catch {
-                job.failure = error
-            }
+        nonisolated(unsafe) let job = Prefetched(buffer: next, kept: kept, stream: stream)
+        prefetch = BackgroundWork { () throws(DataError) -> Prefetched in
+            var done = job
+            let read = try ByteWindow.fill(&done.buffer, from: kept, stream: &done.stream)
+            done.read = read.count
+            done.atEnd = read.atEnd
+            return done
         }
-        prefetch = job
     }
 
     /// Waits for the read started by ``startPrefetch(keepingFrom:)``, if any, and makes its buffer the window.
     mutating func adoptPrefetch() throws(DataError) {
-        guard let job = prefetch else { return }
-        job.group.wait()
+        guard let running = prefetch else { return }
         prefetch = nil
+        let job = try running.value()
         stream = job.stream
-        if let failure = job.failure { throw failure }
         spare = buffer
         buffer = job.buffer
         filled = job.kept + job.read
@@ -116,28 +112,19 @@ struct ByteWindow {
 
     /// Waits for a running read without using it (before reporting an error).
     mutating func cancelPrefetch() {
-        guard let job = prefetch else { return }
-        job.group.wait()
+        guard let running = prefetch else { return }
         prefetch = nil
-        stream = job.stream
+        if let job = try? running.value() { stream = job.stream }
     }
 }
 
-/// A block being read on another thread; only that thread touches it until its group is done.
-private final class Prefetch: @unchecked Sendable {
+/// A block read on another thread.
+private struct Prefetched {
     var buffer: [UInt8]
     let kept: Int
     var stream: any ByteStream
     var read = 0
     var atEnd = false
-    var failure: DataError?
-    let group = DispatchGroup()
-
-    init(buffer: [UInt8], kept: Int, stream: any ByteStream) {
-        self.buffer = buffer
-        self.kept = kept
-        self.stream = stream
-    }
 }
 
 /// What parsing one stretch of bytes produced.

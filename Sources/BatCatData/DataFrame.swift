@@ -245,13 +245,10 @@ public struct DataFrame: Sendable, Equatable {
         return try DataFrame(columns: [values, Column("count", ints: order.map { counts[$0]! })])
     }
 
-    /// The named numeric columns as a row-major matrix of doubles (integers and booleans converted).
-    ///
-    /// A text column, or a missing value when `allowMissing` is false, is an error naming the column.
-    /// With `allowMissing`, missing values become NaN.
-    public func matrix(_ names: [String]? = nil, allowMissing: Bool = false) throws(DataError) -> Matrix {
+    /// The columns (or `names`) as arrays of doubles, in order; an error names a text column, or a column
+    /// with missing values unless `allowMissing` (missing values then read as NaN).
+    public func numericColumns(_ names: [String]? = nil, allowMissing: Bool = false) throws(DataError) -> [[Double]] {
         let picked = try selecting(names ?? columnNames)
-        let width = picked.columns.count
         var sources: [[Double]] = []
         for column in picked.columns {
             if !allowMissing, column.missing != nil {
@@ -270,6 +267,17 @@ public struct DataFrame: Sendable, Equatable {
             }
             sources.append(doubles)
         }
+        return sources
+    }
+
+    /// The named numeric columns as a row-major matrix of doubles (integers and booleans converted).
+    ///
+    /// A text column, or a missing value when `allowMissing` is false, is an error naming the column.
+    /// With `allowMissing`, missing values become NaN.
+    public func matrix(_ names: [String]? = nil, allowMissing: Bool = false) throws(DataError) -> Matrix {
+        let picked = try selecting(names ?? columnNames)
+        let width = picked.columns.count
+        let sources = try picked.numericColumns(allowMissing: allowMissing)
         let rows = rowCount
         // Filled in tiles of rows, so the strided writes stay in cache; no zeroing first.
         let values = [Double](unsafeUninitializedCapacity: rows * width) { buffer, initialized in

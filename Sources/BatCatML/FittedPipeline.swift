@@ -51,6 +51,18 @@ public struct FittedPipeline: Codable, Equatable, Sendable {
 
     /// Predictions for every row of `frame`, which must hold every feature (other columns are ignored).
     public func predict(_ frame: DataFrame) throws(MLError) -> Predictions {
+        if case .linear(let fitted) = model {
+            // Column by column: no row-major copy of the inputs for a model that only needs x · w + b.
+            let columns = try inputColumns(for: frame)
+            guard columns.count == fitted.featureCount else {
+                throw MLError(
+                    .schemaMismatch, "the model takes \(fitted.featureCount) features per row but got \(columns.count)",
+                    hints: ["pass the same feature columns, in the same order, as in training"])
+            }
+            return Predictions(
+                values: LinearAlgebra.predict(
+                    columns: columns, rows: frame.rowCount, weights: fitted.coefficients, intercept: fitted.intercept))
+        }
         let x = try matrix(for: frame)
         switch model {
         case .linear(let fitted):
@@ -70,13 +82,29 @@ public struct FittedPipeline: Codable, Equatable, Sendable {
 
     /// The estimator's input matrix for `frame`: the features checked and conformed, the steps applied.
     public func matrix(for frame: DataFrame) throws(MLError) -> Matrix {
-        var current = try conform(frame)
-        for named in steps { current = try named.step.transform(current) }
+        let current = try transformed(frame)
         do {
             return try current.matrix(modelInputs)
         } catch {
             throw MLError(.invalidData, error.message, hints: error.hints)
         }
+    }
+
+    /// The estimator's inputs for `frame` as one array per input column (see ``matrix(for:)``).
+    public func inputColumns(for frame: DataFrame) throws(MLError) -> [[Double]] {
+        let current = try transformed(frame)
+        do {
+            return try current.numericColumns(modelInputs)
+        } catch {
+            throw MLError(.invalidData, error.message, hints: error.hints)
+        }
+    }
+
+    /// The features of `frame` checked and conformed, the steps applied.
+    private func transformed(_ frame: DataFrame) throws(MLError) -> DataFrame {
+        var current = try conform(frame)
+        for named in steps { current = try named.step.transform(current) }
+        return current
     }
 
     /// The feature columns of `frame`, in schema order, with numeric columns as doubles and text as text.
@@ -122,9 +150,16 @@ public struct FittedPipeline: Codable, Equatable, Sendable {
             } else if let doubles = column.doubles {
                 var low = Double.infinity
                 var high = -Double.infinity
-                for index in doubles.indices where !column.isMissing(index) {
-                    low = min(low, doubles[index])
-                    high = max(high, doubles[index])
+                if column.missing == nil {
+                    for value in doubles {
+                        low = min(low, value)
+                        high = max(high, value)
+                    }
+                } else {
+                    for index in doubles.indices where !column.isMissing(index) {
+                        low = min(low, doubles[index])
+                        high = max(high, doubles[index])
+                    }
                 }
                 if low <= high {
                     schema.minimum = low

@@ -226,6 +226,21 @@ enum LinearAlgebra {
         return out
     }
 
+    /// `x · w + b` for every row, with `x` given as columns; the same sums, in the same order, as the
+    /// row-major version, so both give identical results.
+    static func predict(columns: [[Double]], rows: Int, weights: [Double], intercept: Double) -> [Double] {
+        var out = [Double](repeating: intercept, count: rows)
+        out.withUnsafeMutableBufferPointer { o in
+            for (j, column) in columns.enumerated() {
+                let w = weights[j]
+                column.withUnsafeBufferPointer { c in
+                    for row in 0..<rows { o[row] += c[row] * w }
+                }
+            }
+        }
+        return out
+    }
+
     /// Runs `body` over row ranges on every core and returns the results in range order.
     static func parallelRows<T>(_ rows: Int, minimumPerThread: Int = 50_000, _ body: @Sendable (Range<Int>) -> T) -> [T] {
         let threads = max(1, min(systemThreads, rows / max(minimumPerThread, 1)))

@@ -83,8 +83,10 @@ public enum Trainer {
         }
         let used = try selecting(frame, features + [spec.target])
 
+        // The fingerprint is a pass of SHA-256 over all the data: it runs beside the fit and evaluation.
         options.progress("fingerprinting \(used.rowCount) rows")
-        let fingerprint = try fingerprint(used, makeHasher: options.makeHasher)
+        let fingerprinting = BackgroundWork { () throws(MLError) -> String in try Trainer.fingerprint(used, makeHasher: options.makeHasher)
+        }
 
         let split = try makeSplit(spec, used)
         let trainFrame = split.map { used.gathering($0.train) } ?? used
@@ -111,11 +113,12 @@ public enum Trainer {
             let value = allMetrics[condition.metric] ?? .nan
             return (condition, value, value.isFinite && condition.passes(value))
         }
+        let dataFingerprint = try fingerprinting.value()
         let artifact = ModelArtifact(
             batcatVersion: options.version, name: spec.name, task: classifier ? "classification" : "regression", pipeline: fitted,
             hyperparameters: pipeline, metrics: metrics, confusionMatrix: confusion,
             training: .init(
-                dataFingerprint: fingerprint, rows: used.rowCount, trainRows: trainFrame.rowCount,
+                dataFingerprint: dataFingerprint, rows: used.rowCount, trainRows: trainFrame.rowCount,
                 testRows: split == nil ? 0 : testFrame.rowCount,
                 seed: spec.seed, split: describe(spec.split)))
         return TrainingResult(artifact: artifact, gate: gate, crossValidation: crossValidation)
@@ -235,8 +238,9 @@ public enum Trainer {
             } else {
                 feed([0])
             }
+            // Doubles' and 64-bit integers' bytes as they lie in memory are their little-endian encodings.
             switch column.values {
-            case .double(let values), .date(let values): feed(raw: values.map(\.bitPattern))
+            case .double(let values), .date(let values): feed(raw: values)
             case .int(let values): feed(raw: values.map { Int64($0) })
             case .bool(let values): feed(values.map { $0 ? 1 : 0 })
             case .string(let values):

@@ -22,6 +22,21 @@ struct ArtifactTests {
         #expect(try loaded.pipeline.predict(frame).values?.map(\.bitPattern) == original.pipeline.predict(frame).values?.map(\.bitPattern))
     }
 
+    @Test("Linear predictions made column by column are bit-identical to the row-major model's")
+    func columnwisePredictions() throws {
+        let fitted = try artifact().pipeline
+        let frame = try ConformanceTests.data()
+        guard case .linear(let model) = fitted.model else {
+            Issue.record("expected a linear model")
+            return
+        }
+        let rowMajor = try model.predict(try fitted.matrix(for: frame))
+        #expect(try fitted.predict(frame).values?.map(\.bitPattern) == rowMajor.map(\.bitPattern))
+        let missing = try DataFrame(columns: [Column("a", doubles: [1, nil]), Column("b", doubles: [2, 3])])
+        let error = #expect(throws: MLError.self) { try fitted.predict(missing) }
+        #expect(error?.message == "column 'a' has 1 missing values")
+    }
+
     @Test("The artifact records what it was trained on")
     func contents() throws {
         let a = try artifact()
