@@ -85,13 +85,15 @@ struct ByteWindow {
         buffer.withUnsafeBytes { source in
             next.withUnsafeMutableBytes { $0.baseAddress!.copyMemory(from: source.baseAddress! + start, byteCount: kept) }
         }
-        nonisolated(unsafe) let job = Prefetched(buffer: next, kept: kept, stream: stream)
+        // Handed over in a box the worker empties, so the buffer has one owner and filling it copies nothing.
+        let box = Handover(Prefetched(buffer: next, kept: kept, stream: stream))
+        next = []
         prefetch = BackgroundWork { () throws(DataError) -> Prefetched in
-            var done = job
-            let read = try ByteWindow.fill(&done.buffer, from: kept, stream: &done.stream)
-            done.read = read.count
-            done.atEnd = read.atEnd
-            return done
+            var job = box.take()
+            let read = try ByteWindow.fill(&job.buffer, from: kept, stream: &job.stream)
+            job.read = read.count
+            job.atEnd = read.atEnd
+            return job
         }
     }
 
@@ -115,6 +117,20 @@ struct ByteWindow {
         guard let running = prefetch else { return }
         prefetch = nil
         if let job = try? running.value() { stream = job.stream }
+    }
+}
+
+/// A value moved to another thread: the box gives it up once.
+private final class Handover<Value>: @unchecked Sendable {
+    private var value: Value?
+
+    init(_ value: Value) {
+        self.value = value
+    }
+
+    func take() -> Value {
+        defer { value = nil }
+        return value!
     }
 }
 

@@ -138,6 +138,30 @@ public enum Statistics {
         values.withUnsafeBufferPointer { pairwiseSum($0) } / Double(values.count)
     }
 
+    /// The smallest and largest values (±infinity for none); NaN is passed over, as `Swift.min` does.
+    public static func range(_ values: [Double]) -> (low: Double, high: Double) {
+        // Four lanes, so the comparisons do not wait on each other.
+        var lows = SIMD4<Double>(repeating: .infinity)
+        var highs = SIMD4<Double>(repeating: -.infinity)
+        let whole = values.count & ~3
+        values.withUnsafeBufferPointer { v in
+            var index = 0
+            while index < whole {
+                let lane = SIMD4(v[index], v[index + 1], v[index + 2], v[index + 3])
+                lows.replace(with: lane, where: lane .< lows)
+                highs.replace(with: lane, where: lane .> highs)
+                index += 4
+            }
+        }
+        var low = lows.min()
+        var high = highs.max()
+        for value in values[whole...] {
+            if value < low { low = value }
+            if value > high { high = value }
+        }
+        return (low, high)
+    }
+
     static func pairwiseSum(_ values: UnsafeBufferPointer<Double>) -> Double {
         if values.count <= 256 {
             // Four running sums, so the additions do not wait on each other.

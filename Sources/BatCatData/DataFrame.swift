@@ -1,3 +1,5 @@
+import Dispatch
+
 /// A table of named, typed columns of equal length: BatCat's in-memory data.
 ///
 /// Frames are values: every operation returns a new frame and leaves the original unchanged
@@ -279,18 +281,28 @@ public struct DataFrame: Sendable, Equatable {
         let width = picked.columns.count
         let sources = try picked.numericColumns(allowMissing: allowMissing)
         let rows = rowCount
-        // Filled in tiles of rows, so the strided writes stay in cache; no zeroing first.
+        // Filled in tiles of rows, so the strided writes stay in cache; no zeroing first. Large matrices are
+        // filled by every core, which also shares out the cost of touching fresh memory.
         let values = [Double](unsafeUninitializedCapacity: rows * width) { buffer, initialized in
+            nonisolated(unsafe) let buffer = buffer
             let tile = 512
-            var start = 0
-            while start < rows {
-                let end = Swift.min(start + tile, rows)
-                for (c, source) in sources.enumerated() {
-                    source.withUnsafeBufferPointer { column in
-                        for r in start..<end { buffer[r * width + c] = column[r] }
+            let tiles = (rows + tile - 1) / tile
+            let parts = rows * width >= 1 << 20 ? Swift.min(systemCoreCount(), tiles) : 1
+            let fill: @Sendable (Int) -> Void = { part in
+                for t in (tiles * part / parts)..<(tiles * (part + 1) / parts) {
+                    let start = t * tile
+                    let end = Swift.min(start + tile, rows)
+                    for (c, source) in sources.enumerated() {
+                        source.withUnsafeBufferPointer { column in
+                            for r in start..<end { buffer[r * width + c] = column[r] }
+                        }
                     }
                 }
-                start = end
+            }
+            if parts > 1 {
+                DispatchQueue.concurrentPerform(iterations: parts, execute: fill)
+            } else {
+                fill(0)
             }
             initialized = rows * width
         }

@@ -142,8 +142,9 @@ public struct FittedPipeline: Codable, Equatable, Sendable {
 
     /// The schema of a frame's features, as recorded in an artifact.
     static func schema(of frame: DataFrame, features: [String]) -> [FeatureSchema] {
-        features.compactMap { name in
-            guard let column = frame[name] else { return nil }
+        let columns = features.compactMap { frame[$0] }
+        return LinearAlgebra.parallelMap(columns) { column in
+            let name = column.name
             var schema = FeatureSchema(name: name, type: column.type, nullable: column.missing != nil)
             if column.type == .string {
                 schema.categories = Array(column.sortedCategories.prefix(1000))
@@ -151,10 +152,7 @@ public struct FittedPipeline: Codable, Equatable, Sendable {
                 var low = Double.infinity
                 var high = -Double.infinity
                 if column.missing == nil {
-                    for value in doubles {
-                        low = min(low, value)
-                        high = max(high, value)
-                    }
+                    (low, high) = Statistics.range(doubles)
                 } else {
                     for index in doubles.indices where !column.isMissing(index) {
                         low = min(low, doubles[index])

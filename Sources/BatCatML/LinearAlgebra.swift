@@ -241,6 +241,16 @@ enum LinearAlgebra {
         return out
     }
 
+    /// `body` applied to each element, on every core, results in order.
+    static func parallelMap<Element: Sendable, T>(_ elements: [Element], _ body: @Sendable (Element) -> T) -> [T] {
+        nonisolated(unsafe) var results = [T?](repeating: nil, count: elements.count)
+        results.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let out = out
+            DispatchQueue.concurrentPerform(iterations: elements.count) { index in out[index] = body(elements[index]) }
+        }
+        return results.map { $0! }
+    }
+
     /// Runs `body` over row ranges on every core and returns the results in range order.
     static func parallelRows<T>(_ rows: Int, minimumPerThread: Int = 50_000, _ body: @Sendable (Range<Int>) -> T) -> [T] {
         let threads = max(1, min(systemThreads, rows / max(minimumPerThread, 1)))
