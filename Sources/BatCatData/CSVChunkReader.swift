@@ -172,9 +172,6 @@ struct SegmentParser: @unchecked Sendable {
     let policy: BadLinePolicy
     var isDouble: [Bool] { types.map { $0 == .double } }
 
-    /// Whether every output column is a double column, so records can take the fused path.
-    var allDouble: Bool { types.allSatisfy { $0 == .double } }
-
     /// Whether a missing marker could be read as a number (such as `-999`), so every number must be
     /// checked against the markers before it is taken.
     var markersLookNumeric: Bool {
@@ -182,32 +179,94 @@ struct SegmentParser: @unchecked Sendable {
         return (0...255).contains { matcher.mayStart(with: UInt8($0)) && numberStarts.contains(UInt8($0)) }
     }
 
-    /// Reads one plain record of numbers in a single pass, writing field `f`'s value to `slots[f][row]`
-    /// (fields with no slot are skipped): each number is parsed where it stands and the byte after it
-    /// must be the delimiter (or the line feed, after the last field). Anything else — a quote, an empty
-    /// or missing field, a CR, a record running past `to` — returns `nil`, and the general tokenizer takes
-    /// the record; what this record wrote lies past the builders' counts and is overwritten later.
+    /// How the fused path reads a field: skipped, or as the type its column has now.
+    enum FieldKind {
+        case skip, double, int, bool, date, string
+    }
+
+    /// Reads one plain record in a single pass: numbers are parsed where they stand, other fields are
+    /// found by their delimiter, and the byte after each field must be the delimiter (or the line feed,
+    /// after the last field). Numbers, booleans and dates go to `slots[f][row]`; text fields' spans go to
+    /// `spans` for the caller to append once the record is whole. Anything else — a quote, an empty or
+    /// missing field, spaces around a number, a CR, a decimal in an integer column, a record running past
+    /// `to` — returns `nil`, and the general tokenizer takes the record; what this record wrote lies past
+    /// the builders' counts and is overwritten later.
     @inline(__always)
     private func fusedRecord(
-        _ base: UnsafePointer<UInt8>, from: Int, to: Int, slots: UnsafeMutableBufferPointer<UnsafeMutablePointer<Double>?>, row: Int,
+        _ base: UnsafePointer<UInt8>, from: Int, to: Int, kinds: UnsafeBufferPointer<FieldKind>,
+        slots: UnsafeMutableBufferPointer<UnsafeMutableRawPointer?>, spans: UnsafeMutableBufferPointer<Int>, row: Int,
         checkMarkers: Bool
     ) -> Int? {
         var p = from
         let last = expectedFields - 1
         let delimiter = tokenizer.delimiter
+        let quote = UInt8(ascii: "\"")
+        for field in 0...last {
+            let terminator = field == last ? UInt8(0x0A) : delimiter
+            switch kinds[field] {
+            case .double:
+                guard let value = number(base, &p, to, terminator, checkMarkers, NumberParsing.scanDouble) else { return nil }
+                slots[field].unsafelyUnwrapped.assumingMemoryBound(to: Double.self)[row] = value
+            case .int:
+                guard let value = number(base, &p, to, terminator, checkMarkers, NumberParsing.scanInt) else { return nil }
+                slots[field].unsafelyUnwrapped.assumingMemoryBound(to: Int.self)[row] = value
+            case let kind:
+                guard p < to, base[p] != quote else { return nil }
+                let start = p
+                while p < to && base[p] != delimiter && base[p] != 0x0A && base[p] != 0x0D && base[p] != quote { p += 1 }
+                guard p < to, base[p] == terminator else { return nil }
+                switch kind {
+                case .bool:
+                    guard let value = ColumnBuilder.bool(base + start, base + p) else { return nil }
+                    slots[field].unsafelyUnwrapped.assumingMemoryBound(to: Bool.self)[row] = value
+                case .date:
+                    guard let value = ISODate.parse(base + start, base + p) else { return nil }
+                    slots[field].unsafelyUnwrapped.assumingMemoryBound(to: Double.self)[row] = value
+                case .string:
+                    guard !matcher.matches(base + start, base + p) else { return nil }
+                    spans[2 * field] = start
+                    spans[2 * field + 1] = p
+                default:
+                    break
+                }
+                p += 1
+            }
+        }
+        return p
+    }
+
+    /// The number at `p`, which must end at `terminator` (and not be a missing marker, when markers can
+    /// look like numbers); moves `p` past the terminator.
+    @inline(__always)
+    private func number<Value>(
+        _ base: UnsafePointer<UInt8>, _ p: inout Int, _ to: Int, _ terminator: UInt8, _ checkMarkers: Bool,
+        _ scan: (UnsafePointer<UInt8>, UnsafePointer<UInt8>) -> (Value, UnsafePointer<UInt8>)?
+    ) -> Value? {
         let limit = base + to
+        guard p < to, !checkMarkers || !matcher.mayStart(with: base[p]), let (value, stop) = scan(base + p, limit), stop < limit,
+            stop.pointee == terminator
+        else { return nil }
+        p = stop - base + 1
+        return value
+    }
+
+    /// `fusedRecord` for records whose selected fields are all double columns (the others are skipped).
+    @inline(__always)
+    private func doublesRecord(
+        _ base: UnsafePointer<UInt8>, from: Int, to: Int, slots: UnsafeMutableBufferPointer<UnsafeMutableRawPointer?>, row: Int,
+        checkMarkers: Bool
+    ) -> Int? {
+        var p = from
+        let last = expectedFields - 1
+        let delimiter = tokenizer.delimiter
         for field in 0...last {
             let terminator = field == last ? UInt8(0x0A) : delimiter
             if let slot = slots[field] {
-                guard p < to, !checkMarkers || !matcher.mayStart(with: base[p]),
-                    let (value, stop) = NumberParsing.scanDouble(base + p, limit),
-                    stop < limit, stop.pointee == terminator
-                else { return nil }
-                slot[row] = value
-                p = stop - base + 1
+                guard let value = number(base, &p, to, terminator, checkMarkers, NumberParsing.scanDouble) else { return nil }
+                slot.assumingMemoryBound(to: Double.self)[row] = value
             } else {
                 guard p < to, base[p] != UInt8(ascii: "\"") else { return nil }
-                while p < to && base[p] != terminator && base[p] != delimiter && base[p] != 0x0A && base[p] != 0x0D { p += 1 }
+                while p < to && base[p] != delimiter && base[p] != 0x0A && base[p] != 0x0D { p += 1 }
                 guard p < to, base[p] == terminator else { return nil }
                 p += 1
             }
@@ -215,29 +274,69 @@ struct SegmentParser: @unchecked Sendable {
         return p
     }
 
-    /// Parses plain records of numbers (see `fusedRecord`) in batches written straight into the builders'
-    /// memory, until a record needs the general tokenizer or the stretch ends; returns where it stopped.
+    /// Parses plain records (see `fusedRecord`) in batches written straight into the builders' memory,
+    /// until a record needs the general tokenizer or the stretch ends; returns where it stopped.
     private func fusedRecords(
         _ base: UnsafePointer<UInt8>, from: Int, to: Int, builders: [ColumnBuilder], result: inout SegmentResult
     ) -> Int {
         let batch = 1024
         let checkMarkers = markersLookNumeric
         var position = from
-        withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Double>?.self, capacity: expectedFields) { slots in
-            while position < to {
-                slots.initialize(repeating: nil)
-                for (column, field) in fieldIndexes.enumerated() { slots[field] = builders[column].doubleSlots(reserving: batch) }
-                var rows = 0
-                while rows < batch && position < to,
-                    let next = fusedRecord(base, from: position, to: to, slots: slots, row: rows, checkMarkers: checkMarkers)
-                {
-                    position = next
-                    rows += 1
+        var kinds = [FieldKind](repeating: .skip, count: expectedFields)
+        var textFields: [(field: Int, builder: ColumnBuilder)] = []
+        for (column, field) in fieldIndexes.enumerated() {
+            switch builders[column].type {
+            case .double: kinds[field] = .double
+            case .int: kinds[field] = .int
+            case .bool: kinds[field] = .bool
+            case .date: kinds[field] = .date
+            case .string:
+                kinds[field] = .string
+                textFields.append((field, builders[column]))
+            }
+        }
+        let slotCount = expectedFields
+        let onlyDoubles = kinds.allSatisfy { $0 == .double || $0 == .skip }
+        kinds.withUnsafeBufferPointer { kinds in
+            withUnsafeTemporaryAllocation(of: UnsafeMutableRawPointer?.self, capacity: slotCount) { slots in
+                withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * slotCount) { spans in
+                    while position < to {
+                        slots.initialize(repeating: nil)
+                        for (column, field) in fieldIndexes.enumerated() { slots[field] = builders[column].slots(reserving: batch) }
+                        var rows = 0
+                        if onlyDoubles {
+                            // Files of numbers only take a loop of their own, small enough to inline the number parser.
+                            while rows < batch && position < to,
+                                let next = doublesRecord(base, from: position, to: to, slots: slots, row: rows, checkMarkers: checkMarkers)
+                            {
+                                position = next
+                                rows += 1
+                            }
+                        } else {
+                            records: while rows < batch && position < to,
+                                let next = fusedRecord(
+                                    base, from: position, to: to, kinds: kinds, slots: slots, spans: spans, row: rows,
+                                    checkMarkers: checkMarkers)
+                            {
+                                for (index, text) in textFields.enumerated() {
+                                    let start = spans[2 * text.field]
+                                    let bytes = UnsafeBufferPointer(start: base + start, count: spans[2 * text.field + 1] - start)
+                                    if !text.builder.appendText(bytes) {
+                                        // Not UTF-8: undo this record's text and let the general path report it.
+                                        for earlier in textFields[..<index] { earlier.builder.dropLastText() }
+                                        break records
+                                    }
+                                }
+                                position = next
+                                rows += 1
+                            }
+                        }
+                        for builder in builders { builder.commit(rows) }
+                        result.rows += rows
+                        result.lineEnds += rows
+                        if rows < batch { break }
+                    }
                 }
-                for builder in builders { builder.commitDoubles(rows) }
-                result.rows += rows
-                result.lineEnds += rows
-                if rows < batch { break }
             }
         }
         return position
@@ -257,7 +356,7 @@ struct SegmentParser: @unchecked Sendable {
         let isDouble = self.isDouble
         let spans = FieldSpans()
         var position = from
-        let fused = allDouble && expectedFields > 0
+        let fused = expectedFields > 0
         // Records the fused path gave up on since it last parsed one; past a few, rows like these are
         // common here (missing values, quotes), so the fused path rests for a while.
         var fusedMisses = 0

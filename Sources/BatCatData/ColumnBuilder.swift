@@ -100,20 +100,48 @@ final class ColumnBuilder {
         markPresent()
     }
 
-    /// Room for `extra` more doubles; where the next one goes. The fused parser writes there and then
-    /// calls ``commitDoubles(_:)`` with how many it wrote.
+    /// Room for `extra` more values of the column's type (numbers, booleans, dates; `nil` for text); where
+    /// the next one goes. The fused parser writes there and then calls ``commit(_:)`` with how many it wrote.
     @inline(__always)
-    func doubleSlots(reserving extra: Int) -> UnsafeMutablePointer<Double> {
-        doubles.reserve(doubles.count + extra)
-        return doubles.base + doubles.count
+    func slots(reserving extra: Int) -> UnsafeMutableRawPointer? {
+        switch type {
+        case .double, .date:
+            doubles.reserve(doubles.count + extra)
+            return UnsafeMutableRawPointer(doubles.base + doubles.count)
+        case .int:
+            ints.reserve(ints.count + extra)
+            return UnsafeMutableRawPointer(ints.base + ints.count)
+        case .bool:
+            bools.reserve(bools.count + extra)
+            return UnsafeMutableRawPointer(bools.base + bools.count)
+        case .string:
+            return nil
+        }
     }
 
-    /// Counts the `rows` doubles written through ``doubleSlots(reserving:)`` as appended.
+    /// Counts the `rows` values written through ``slots(reserving:)`` (or appended with ``appendText(_:)``)
+    /// as appended.
     @inline(__always)
-    func commitDoubles(_ rows: Int) {
-        doubles.commit(rows)
+    func commit(_ rows: Int) {
+        switch type {
+        case .double, .date: doubles.commit(rows)
+        case .int: ints.commit(rows)
+        case .bool: bools.commit(rows)
+        case .string: break
+        }
         if hasMissing { missing.append(repeating: false, count: rows) }
         count += rows
+    }
+
+    /// Appends a text value for the fused parser (counted by ``commit(_:)``); `false` when not UTF-8.
+    @inline(__always)
+    func appendText(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        strings.append(utf8: bytes)
+    }
+
+    /// Takes back the last ``appendText(_:)``.
+    func dropLastText() {
+        strings.truncate(to: strings.count - 1)
     }
 
     /// Appends the field `[start, end)`; `escaped` fields hold doubled quotes to undo.
@@ -152,7 +180,7 @@ final class ColumnBuilder {
             guard let value = ISODate.parse(s, e) else { throw .notADate }
             doubles.append(value)
         case .string:
-            let text: String?
+            let valid: Bool
             if escaped {
                 var bytes: [UInt8] = []
                 bytes.reserveCapacity(end - start)
@@ -161,12 +189,11 @@ final class ColumnBuilder {
                     bytes.append(p.pointee)
                     p += (p.pointee == UInt8(ascii: "\"") && p + 1 < end && p[1] == UInt8(ascii: "\"")) ? 2 : 1
                 }
-                text = String(validating: bytes, as: UTF8.self)
+                valid = bytes.withUnsafeBufferPointer { strings.append(utf8: $0) }
             } else {
-                text = String(validating: UnsafeBufferPointer(start: start, count: end - start), as: UTF8.self)
+                valid = strings.append(utf8: UnsafeBufferPointer(start: start, count: end - start))
             }
-            guard let text else { throw .invalidUTF8 }
-            strings.append(text)
+            guard valid else { throw .invalidUTF8 }
         }
         markPresent()
     }
@@ -180,17 +207,18 @@ final class ColumnBuilder {
         return (s, e)
     }
 
+    /// `true`, `True`, `TRUE`, `false`, `False` or `FALSE`; `nil` for anything else.
+    @inline(__always)
     static func bool(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> Bool? {
-        switch end - start {
-        case 4:
-            let word = String(decoding: UnsafeBufferPointer(start: start, count: 4), as: UTF8.self)
-            return word == "true" || word == "True" || word == "TRUE" ? true : nil
-        case 5:
-            let word = String(decoding: UnsafeBufferPointer(start: start, count: 5), as: UTF8.self)
-            return word == "false" || word == "False" || word == "FALSE" ? false : nil
-        default:
-            return nil
-        }
+        let length = end - start
+        guard length == 4 || length == 5 else { return nil }
+        let word: StaticString = length == 4 ? "true" : "false"
+        // The letters in any case, then the case itself: all lower, all upper, or only the first upper.
+        for index in 0..<length where start[index] | 0x20 != word.utf8Start[index] { return nil }
+        let restUpper = start[1] & 0x20 == 0
+        for index in 2..<length where (start[index] & 0x20 == 0) != restUpper { return nil }
+        if restUpper && start[0] & 0x20 != 0 { return nil }
+        return length == 4
     }
 
     func promoteToDouble() {
@@ -319,71 +347,5 @@ final class ColumnAccumulator {
         }
         count -= taken
         return Column(name, values: values, missing: mask)
-    }
-}
-
-/// Builds text values, dictionary-encoded while few of them are distinct.
-struct StringBuilder {
-    private var plain: [String] = []
-    private var codes: [Int32] = []
-    private var distinct: [String] = []
-    private var lookup: [String: Int32] = [:]
-    private var encoded = true
-
-    var count: Int { encoded ? codes.count : plain.count }
-
-    mutating func truncate(to rows: Int) {
-        if encoded { codes.removeLast(max(0, codes.count - rows)) } else { plain.removeLast(max(0, plain.count - rows)) }
-    }
-
-    mutating func append(_ text: String) {
-        guard encoded else {
-            plain.append(text)
-            return
-        }
-        if let code = lookup[text] {
-            codes.append(code)
-            return
-        }
-        // Past 4096 rows with more than half of them distinct, a dictionary no longer pays.
-        if distinct.count >= 4096 && distinct.count * 2 > codes.count {
-            plain = codes.map { distinct[Int($0)] }
-            plain.append(text)
-            codes = []
-            distinct = []
-            lookup = [:]
-            encoded = false
-            return
-        }
-        let code = Int32(distinct.count)
-        lookup[text] = code
-        distinct.append(text)
-        codes.append(code)
-    }
-
-    mutating func append(contentsOf other: StringBuilder) {
-        if other.encoded {
-            for code in other.codes { append(other.distinct[Int(code)]) }
-        } else {
-            for text in other.plain { append(text) }
-        }
-    }
-
-    func finish() -> StringValues {
-        encoded ? StringValues(codes: codes, values: distinct) : StringValues(plain)
-    }
-
-    /// The first `rows` values, finished, and a builder of the rest.
-    func split(at rows: Int) -> (StringValues, StringBuilder) {
-        guard rows < count else { return (finish(), StringBuilder()) }
-        var head = self
-        head.truncate(to: rows)
-        var rest = StringBuilder()
-        if encoded {
-            for code in codes[rows...] { rest.append(distinct[Int(code)]) }
-        } else {
-            for text in plain[rows...] { rest.append(text) }
-        }
-        return (head.finish(), rest)
     }
 }

@@ -94,6 +94,23 @@ public enum NumberParsing {
         return value
     }
 
+    /// Parses the integer that starts at `start` (an optional sign and up to 18 digits, so it cannot
+    /// overflow) and returns it with the position just after it; `nil` when no digit starts there or
+    /// there are more digits (the caller's general path takes those).
+    @inline(__always)
+    public static func scanInt(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> (Int, UnsafePointer<UInt8>)? {
+        var p = start
+        guard p < end else { return nil }
+        let first = p.pointee
+        let negative = first == UInt8(ascii: "-")
+        p += (negative || first == UInt8(ascii: "+")) ? 1 : 0
+        var magnitude: UInt64 = 0
+        let digits = digitRun(&p, end, &magnitude)
+        guard digits > 0 && digits <= 18 else { return nil }
+        let value = Int(magnitude)
+        return (negative ? -value : value, p)
+    }
+
     /// Parses a decimal floating-point number in `[start, end)`, including `inf` and `nan` spellings;
     /// `nil` when the bytes are not a number.
     @inline(__always)

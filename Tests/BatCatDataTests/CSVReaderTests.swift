@@ -209,11 +209,8 @@ struct CSVReaderTests {
     func parallelEqualsSequential() throws {
         var text = "id,x,y,label\n"
         for i in 0..<60_000 { text += "\(i),\(Double(i) * 0.37),\(i % 11 == 0 ? "" : String(-i)),c\(i % 3)\n" }
-        var one = CSVOptions()
-        one.threads = 1
-        var four = CSVOptions()
-        four.threads = 4
-        four.blockSize = 1 << 20
+        let one = CSVOptions(threads: 1)
+        let four = CSVOptions(threads: 4, blockSize: 1 << 20)
         let sequential = try CSVReader(options: one).read(text: text)
         let parallel = try CSVReader(options: four).read(text: text)
         #expect(sequential == parallel)
@@ -268,6 +265,71 @@ private struct FailingStream: ByteStream {
         bytes.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + offset, byteCount: count) }
         offset += count
         return count
+    }
+}
+
+@Suite("CSV reading of records with every type")
+struct TypedRecordTests {
+    @Test("Integers, text, booleans and dates read right beside quotes, missing values and widening")
+    func everyType() throws {
+        let text = """
+            id,name,flag,when,score
+            1,alpha,true,2024-01-02,0.5
+            2,beta,False,2024-01-03,1
+            3,"quoted, name",TRUE,2024-01-04,-2.25
+            4,,false,,3
+            -999,alpha,true,2024-01-05,4
+            5,beta,true,2024-01-06,5
+            6.5,gamma,false,2024-01-07,6
+
+            """
+        var options = CSVOptions()
+        options.parseDates = true
+        options.missingMarkers += ["-999"]
+        options.types = ["id": .int]
+        let frame = try CSVReader(options: options).read(text: text)
+        #expect(frame.rowCount == 7)
+        #expect(frame["id"]?.type == .double)
+        #expect(
+            (0..<7).map { frame["id"]!.cell($0) } == [.double(1), .double(2), .double(3), .double(4), .missing, .double(5), .double(6.5)])
+        #expect(
+            (0..<7).map { frame["name"]!.cell($0) } == [
+                .string("alpha"), .string("beta"), .string("quoted, name"), .missing, .string("alpha"), .string("beta"), .string("gamma"),
+            ])
+        #expect(frame["flag"]?.type == .bool)
+        #expect((0..<7).map { frame["flag"]!.cell($0) } == [true, false, true, false, true, true, false].map { Cell.bool($0) })
+        #expect(frame["when"]?.type == .date)
+        #expect(frame["when"]?.isMissing(3) == true)
+        #expect(frame["when"].map { ISODate.format($0.doubles![0]) }?.hasPrefix("2024-01-02") == true)
+        #expect(frame["score"]?.doubles == [0.5, 1, -2.25, 3, 4, 5, 6])
+    }
+
+    @Test("A bad boolean or invalid UTF-8 in the middle of a record is located exactly")
+    func badFieldsLocated() {
+        var options = CSVOptions()
+        options.types = ["a": .int, "b": .bool, "c": .string]
+        let boolean = #expect(throws: DataError.self) {
+            try CSVReader(options: options).read(text: "a,b,c\n1,true,x\n2,tRUE,y\n", name: "b.csv")
+        }
+        #expect(boolean?.message == "b.csv:3:3: the value in column 'b' is not true or false, but the column was read as bool")
+        var bytes = Array("a,b,c\n1,true,x\n2,false,".utf8)
+        bytes += [0xFF, 0xFE]
+        bytes += Array("\n3,true,z\n".utf8)
+        let utf8 = #expect(throws: DataError.self) {
+            try CSVReader(options: options).read(stream: MemoryByteStream(bytes, name: "u.csv"))
+        }
+        #expect(utf8?.message == "u.csv:3:9: the value in column 'c' is not valid UTF-8 text")
+    }
+
+    @Test("Text columns keep their values and order whatever the number of threads and blocks")
+    func textAcrossBlocks() throws {
+        var text = "k,v\n"
+        for i in 0..<50_000 { text += "key\(i % 97),\(i)\n" }
+        let a = try CSVReader(options: .init(threads: 1, blockSize: 1 << 16)).read(text: text)
+        let b = try CSVReader(options: .init(threads: 2, blockSize: 1 << 20)).read(text: text)
+        #expect(a == b)
+        #expect(a["k"].map { $0.cell(49_999) } == .string("key\(49_999 % 97)"))
+        #expect(try a.describe(["k"]).columns[0].unique == 97)
     }
 }
 
@@ -364,5 +426,14 @@ struct InferenceTests {
         small.inferenceRows = 1
         let frame = try CSVReader(options: small).read(text: header + "x,1\ny,2\n")
         #expect(frame.schema.fields.map(\.type) == [.string, .int])
+    }
+}
+
+extension CSVOptions {
+    /// Default options with this many threads and, when given, this block size.
+    init(threads: Int, blockSize: Int? = nil) {
+        self.init()
+        self.threads = threads
+        if let blockSize { self.blockSize = blockSize }
     }
 }
