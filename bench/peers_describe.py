@@ -16,7 +16,8 @@ def main() -> None:
 
         start = time.perf_counter()
         frame = pd.read_csv(path)
-        summary = frame.describe()
+        # Every column, text included, as `batcat describe` does.
+        summary = frame.describe(include="all")
     elif peer == "polars":
         import polars as pl
 

@@ -156,7 +156,8 @@ extension DataFrame {
 extension NumberFormatting {
     /// `value` rounded to `digits` significant digits, in the shortest form for display: 152.133, 4, 1.5e+20.
     public static func significant(_ value: Double, digits: Int) -> String {
-        guard value.isFinite, value != 0 else { return shortest(value) }
+        if value == 0 { return "0" }
+        guard value.isFinite else { return shortest(value) }
         let magnitude = Int(floor(log10(Swift.abs(value))))
         let scale = digits - 1 - magnitude
         let rounded: Double
