@@ -189,15 +189,10 @@ public struct BatchScorer: Sendable {
 
     /// The SHA-256 of an input, streamed.
     func digest(of key: String) throws -> String {
-        var stream = try input.reader(for: key)
-        var hasher = FingerprintHasher()
+        var stream = DigestingStream(inner: try input.reader(for: key))
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let count = try buffer.withUnsafeMutableBytes { raw throws(DataError) in try stream.read(into: raw) }
-            if count == 0 { break }
-            buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
-        }
-        return hasher.finalize()
+        while try buffer.withUnsafeMutableBytes({ raw throws(DataError) in try stream.read(into: raw) }) > 0 {}
+        return stream.digest.finalize()
     }
 
     /// Scores one input, or skips it when a matching output is recorded.
@@ -206,7 +201,7 @@ public struct BatchScorer: Sendable {
         let modelDigest = try artifact.digest
         let doneKey = "_batcat/done/\(key).json"
         // With a record of earlier work, the input's digest decides whether to score again; without one,
-        // the digest (a pass of SHA-256 over the input) runs beside the scoring.
+        // it is taken from the bytes as the scoring reads them, so the input is read once.
         var knownDigest: String?
         if try await output.exists(doneKey), try await output.exists(outputKey) {
             let done = try JSONDecoder().decode(FileReport.self, from: Data(try await output.get(doneKey)))
@@ -219,13 +214,13 @@ public struct BatchScorer: Sendable {
             }
             knownDigest = inputDigest
         }
-        async let pendingDigest = knownDigest == nil ? digest(of: key) : knownDigest!
+        let digesting = DigestingStream(inner: try input.reader(for: key))
         let pipeline = artifact.pipeline
         var csv = options.csv
         if options.onBadRows == .skip { csv.onBadLines = .skip }
         // Read each feature as the model's type, so one stray text cannot turn a number column into text.
         for feature in pipeline.features { csv.types[feature.name] = feature.type == .string ? .string : .double }
-        let chunks = try CSVReader(options: csv).chunks(stream: try input.reader(for: key), rows: options.chunkRows)
+        let chunks = try CSVReader(options: csv).chunks(stream: digesting, rows: options.chunkRows)
         let writer = try output.writer(for: outputKey)
         var csvWriter = CSVWriter(sink: WriterBox(inner: writer))
         var rejects: CSVWriter<WriterBox>?
@@ -307,7 +302,8 @@ public struct BatchScorer: Sendable {
             rejectsWriter?.abort()
             throw error
         }
-        let inputDigest = try await pendingDigest
+        // The reader has read the whole input by now (a failure would have thrown).
+        let inputDigest = knownDigest ?? digesting.digest.finalize()
         let report = FileReport(
             input: key, output: outputKey, status: "scored", rows: rows, rejected: rejected, inputDigest: inputDigest,
             modelDigest: modelDigest,
@@ -385,5 +381,30 @@ struct WriterBox: ByteSink {
 
     mutating func write(_ bytes: UnsafeRawBufferPointer) throws(DataError) {
         try inner.write(bytes)
+    }
+}
+
+/// A stream that hashes the bytes it passes on (SHA-256), so one read serves both the reader and the digest.
+struct DigestingStream: ByteStream {
+    /// The running digest, shared by the copies of this stream a reader makes.
+    final class Digest: @unchecked Sendable {
+        private var hasher = FingerprintHasher()
+
+        func update(_ bytes: UnsafeRawBufferPointer) { hasher.update(bytes) }
+
+        /// `sha256:<hex>` of the bytes read so far.
+        func finalize() -> String { hasher.finalize() }
+    }
+
+    var inner: any ByteStream
+    let digest = Digest()
+
+    var name: String { inner.name }
+    var sizeHint: Int? { inner.sizeHint }
+
+    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws(DataError) -> Int {
+        let count = try inner.read(into: buffer)
+        digest.update(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+        return count
     }
 }
