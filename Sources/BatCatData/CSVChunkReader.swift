@@ -186,9 +186,9 @@ struct SegmentParser: @unchecked Sendable {
 
     /// Reads one plain record in a single pass: numbers are parsed where they stand, other fields are
     /// found by their delimiter, and the byte after each field must be the delimiter (or the line feed,
-    /// after the last field). Numbers, booleans and dates go to `slots[f][row]`; text fields' spans go to
+    /// or CR LF, after the last field). Numbers, booleans and dates go to `slots[f][row]`; text fields' spans go to
     /// `spans` for the caller to append once the record is whole. Anything else — a quote, an empty or
-    /// missing field, spaces around a number, a CR, a decimal in an integer column, a record running past
+    /// missing field, spaces around a number, a lone CR, a decimal in an integer column, a record running past
     /// `to` — returns `nil`, and the general tokenizer takes the record; what this record wrote lies past
     /// the builders' counts and is overwritten later.
     @inline(__always)
@@ -214,22 +214,23 @@ struct SegmentParser: @unchecked Sendable {
                 guard p < to, base[p] != quote else { return nil }
                 let start = p
                 while p < to && base[p] != delimiter && base[p] != 0x0A && base[p] != 0x0D && base[p] != quote { p += 1 }
-                guard p < to, base[p] == terminator else { return nil }
+                let end = p
+                guard let next = after(base, end, to, terminator) else { return nil }
+                p = next
                 switch kind {
                 case .bool:
-                    guard let value = ColumnBuilder.bool(base + start, base + p) else { return nil }
+                    guard let value = ColumnBuilder.bool(base + start, base + end) else { return nil }
                     slots[field].unsafelyUnwrapped.assumingMemoryBound(to: Bool.self)[row] = value
                 case .date:
-                    guard let value = ISODate.parse(base + start, base + p) else { return nil }
+                    guard let value = ISODate.parse(base + start, base + end) else { return nil }
                     slots[field].unsafelyUnwrapped.assumingMemoryBound(to: Double.self)[row] = value
                 case .string:
-                    guard !matcher.matches(base + start, base + p) else { return nil }
+                    guard !matcher.matches(base + start, base + end) else { return nil }
                     spans[2 * field] = start
-                    spans[2 * field + 1] = p
+                    spans[2 * field + 1] = end
                 default:
                     break
                 }
-                p += 1
             }
         }
         return p
@@ -242,12 +243,21 @@ struct SegmentParser: @unchecked Sendable {
         _ base: UnsafePointer<UInt8>, _ p: inout Int, _ to: Int, _ terminator: UInt8, _ checkMarkers: Bool,
         _ scan: (UnsafePointer<UInt8>, UnsafePointer<UInt8>) -> (Value, UnsafePointer<UInt8>)?
     ) -> Value? {
-        let limit = base + to
-        guard p < to, !checkMarkers || !matcher.mayStart(with: base[p]), let (value, stop) = scan(base + p, limit), stop < limit,
-            stop.pointee == terminator
+        guard p < to, !checkMarkers || !matcher.mayStart(with: base[p]), let (value, stop) = scan(base + p, base + to),
+            let next = after(base, stop - base, to, terminator)
         else { return nil }
-        p = stop - base + 1
+        p = next
         return value
+    }
+
+    /// Where the next field starts when the field ends at `end`: past the terminator, or past CR LF when
+    /// the terminator is the line feed; `nil` when neither is there.
+    @inline(__always)
+    private func after(_ base: UnsafePointer<UInt8>, _ end: Int, _ to: Int, _ terminator: UInt8) -> Int? {
+        guard end < to else { return nil }
+        if base[end] == terminator { return end + 1 }
+        if terminator == 0x0A && base[end] == 0x0D && end + 1 < to && base[end + 1] == 0x0A { return end + 2 }
+        return nil
     }
 
     /// `fusedRecord` for records whose selected fields are all double columns (the others are skipped).
@@ -267,8 +277,8 @@ struct SegmentParser: @unchecked Sendable {
             } else {
                 guard p < to, base[p] != UInt8(ascii: "\"") else { return nil }
                 while p < to && base[p] != delimiter && base[p] != 0x0A && base[p] != 0x0D { p += 1 }
-                guard p < to, base[p] == terminator else { return nil }
-                p += 1
+                guard let next = after(base, p, to, terminator) else { return nil }
+                p = next
             }
         }
         return p

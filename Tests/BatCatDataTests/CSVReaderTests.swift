@@ -304,6 +304,24 @@ struct TypedRecordTests {
         #expect(frame["score"]?.doubles == [0.5, 1, -2.25, 3, 4, 5, 6])
     }
 
+    @Test("CR LF line ends read as LF ones do, for numbers and text alike")
+    func crlf() throws {
+        var lines = ["id,name,x,flag"]
+        for i in 0..<3_000 { lines.append("\(i),n\(i % 7),\(Double(i) / 4),\(i % 2 == 0)") }
+        let lf = lines.joined(separator: "\n") + "\n"
+        let crlf = lines.joined(separator: "\r\n") + "\r\n"
+        let expected = try CSVReader().read(text: lf)
+        #expect(try CSVReader().read(text: crlf) == expected)
+        // "\r\n" is one Character: dropping one drops the last line end.
+        #expect(try CSVReader().read(text: String(crlf.dropLast())) == expected)
+        let numbers = lines.map { $0.split(separator: ",")[2] }.joined(separator: "\r\n")
+        #expect(try CSVReader().read(text: numbers)["x"]?.doubles == expected["x"]?.doubles)
+        var typed = CSVOptions()
+        typed.types = ["b": .double]
+        let error = #expect(throws: DataError.self) { try CSVReader(options: typed).read(text: "a,b\r\n1,2\r\n3,x\r\n", name: "c.csv") }
+        #expect(error?.message.hasPrefix("c.csv:3:3: the value in column 'b'") == true)
+    }
+
     @Test("A bad boolean or invalid UTF-8 in the middle of a record is located exactly")
     func badFieldsLocated() {
         var options = CSVOptions()
