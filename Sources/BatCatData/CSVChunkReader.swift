@@ -187,7 +187,8 @@ struct SegmentParser: @unchecked Sendable {
     /// Reads one plain record in a single pass: numbers are parsed where they stand, other fields are
     /// found by their delimiter, and the byte after each field must be the delimiter (or the line feed,
     /// or CR LF, after the last field). Numbers, booleans and dates go to `slots[f][row]`; text fields' spans go to
-    /// `spans` for the caller to append once the record is whole. Anything else — a quote, an empty or
+    /// `spans` for the caller to append once the record is whole (a quoted text field is never a missing
+    /// marker). Anything else — another quote, an empty or
     /// missing field, spaces around a number, a lone CR, a decimal in an integer column, a record running past
     /// `to` — returns `nil`, and the general tokenizer takes the record; what this record wrote lies past
     /// the builders' counts and is overwritten later.
@@ -210,6 +211,17 @@ struct SegmentParser: @unchecked Sendable {
             case .int:
                 guard let value = number(base, &p, to, terminator, checkMarkers, NumberParsing.scanInt) else { return nil }
                 slots[field].unsafelyUnwrapped.assumingMemoryBound(to: Int.self)[row] = value
+            case .string where p < to && base[p] == quote:
+                // A quoted text field on one line with no doubled quotes; anything else goes to the tokenizer.
+                let start = p + 1
+                p = start
+                while p < to && base[p] != quote && base[p] != 0x0A { p += 1 }
+                guard p < to, base[p] == quote, p + 1 < to, base[p + 1] != quote, let next = after(base, p + 1, to, terminator) else {
+                    return nil
+                }
+                spans[2 * field] = start
+                spans[2 * field + 1] = p
+                p = next
             case let kind:
                 guard p < to, base[p] != quote else { return nil }
                 let start = p
@@ -531,18 +543,19 @@ public final class CSVChunkReader {
         let to = window.filled
         let atEnd = window.atEnd
         let threads = options.threads
-        let bounds = window.buffer.withUnsafeBufferPointer { buffer in
+        let (bounds, quoted) = window.buffer.withUnsafeBufferPointer { buffer in
             CSVChunkReader.parallelBounds(buffer.baseAddress!, from: from, to: to, atEnd: atEnd, threads: threads)
         }
         while threadBuilders.count < bounds.count {
             threadBuilders.append(parser.makeBuilders(capacity: max(16, (to - from) / max(1, bounds.count) / 64)))
         }
         // A parallel parse ends at the block's last line feed, known before parsing: read the next
-        // block meanwhile.
-        if bounds.count > 1 { window.startPrefetch(keepingFrom: bounds[bounds.count - 1].1) }
+        // block meanwhile. Not when quotes decided the cuts: then the block may have to be parsed again
+        // as one stretch (below), and its bytes must stay where they are.
+        if bounds.count > 1 && !quoted { window.startPrefetch(keepingFrom: bounds[bounds.count - 1].1) }
         // Each thread touches only its own set of builders.
         nonisolated(unsafe) let sets = threadBuilders
-        let results: [SegmentResult] = window.buffer.withUnsafeBufferPointer { buffer in
+        var results: [SegmentResult] = window.buffer.withUnsafeBufferPointer { buffer in
             let base = buffer.baseAddress!
             guard bounds.count > 1 else {
                 return [parser.parse(base, from: from, to: to, atEnd: atEnd, builders: threadBuilders[0])]
@@ -554,11 +567,19 @@ public final class CSVChunkReader {
                 nonisolated(unsafe) let out = out
                 DispatchQueue.concurrentPerform(iterations: bounds.count) { index in
                     let (start, end) = bounds[index]
-                    // Each segment ends just after a line feed and holds no quotes, so its records are whole.
+                    // Each segment ends just after a line feed outside quotes, so its records are whole.
                     out[index] = parser.parse(sharedBase, from: start, to: end, atEnd: true, builders: sets[index])
                 }
             }
             return slots.map { $0! }
+        }
+        if quoted && results.count > 1 && results.contains(where: { $0.failure != nil }) {
+            // Counting quotes is wrong when a quote stands inside an unquoted field (the tokenizer reads it as
+            // a letter), and a cut inside a quoted field makes the segment before it fail. Whatever failed,
+            // parsing the block as one stretch gives the answer a sequential read gives.
+            results = window.buffer.withUnsafeBufferPointer { buffer in
+                [parser.parse(buffer.baseAddress!, from: from, to: to, atEnd: atEnd, builders: threadBuilders[0])]
+            }
         }
         let rowsHere = results.reduce(0) { $0 + $1.rows }
         if accumulatedRows == 0 && rowsHere > 0 {
@@ -611,31 +632,58 @@ public final class CSVChunkReader {
         }
     }
 
-    /// Splits `[from, to)` at line feeds into up to `threads` stretches when it holds no quote and is large
-    /// enough to be worth it; otherwise one stretch.
-    static func parallelBounds(_ base: UnsafePointer<UInt8>, from: Int, to: Int, atEnd: Bool, threads: Int) -> [(Int, Int)] {
+    /// Splits `[from, to)` at record ends into up to `threads` stretches when it is large enough to be
+    /// worth it; otherwise one stretch. A record ends at a line feed outside quotes; `quoted` says quotes
+    /// were counted to find them (see the fallback in `parseBlock`).
+    static func parallelBounds(
+        _ base: UnsafePointer<UInt8>, from: Int, to: Int, atEnd: Bool, threads: Int
+    ) -> (bounds: [(Int, Int)], quoted: Bool) {
         let length = to - from
-        guard threads > 1, length >= 1 << 20 else { return [(from, to)] }
-        if memchr(base + from, Int32(UInt8(ascii: "\"")), length) != nil { return [(from, to)] }
-        var lastEnd = to
-        if !atEnd {
-            var index = to - 1
-            while index >= from && base[index] != 0x0A { index -= 1 }
-            guard index >= from else { return [(from, to)] }
-            lastEnd = index + 1
+        guard threads > 1, length >= 1 << 20 else { return ([(from, to)], false) }
+        let quoted = memchr(base + from, Int32(UInt8(ascii: "\"")), length) != nil
+        // The record ends nearest after each target, and the last one in the block.
+        var targets = (1..<threads).map { from + length * $0 / threads }
+        var cuts: [Int] = []
+        var lastEnd = -1
+        var position = from
+        var inQuotes = false
+        while position < to {
+            // The next quote (or the end) closes a run of bytes that are all inside or all outside quotes.
+            let runEnd = quoted ? (find(UInt8(ascii: "\""), base, from: position, to: to) ?? to) : to
+            if !inQuotes {
+                while let target = targets.first, target < runEnd {
+                    let start = max(position, target)
+                    if let lineFeed = find(0x0A, base, from: start, to: runEnd) {
+                        cuts.append(lineFeed + 1)
+                        targets.removeFirst()
+                    } else {
+                        targets[0] = runEnd
+                        break
+                    }
+                }
+                var index = runEnd - 1
+                while index >= position && base[index] != 0x0A { index -= 1 }
+                if index >= position { lastEnd = index + 1 }
+            }
+            inQuotes.toggle()
+            position = runEnd + 1
         }
+        if atEnd { lastEnd = to }
+        guard lastEnd > from else { return ([(from, to)], false) }
         var bounds: [(Int, Int)] = []
         var start = from
-        for part in 1..<threads {
-            var cut = from + (lastEnd - from) * part / threads
-            while cut < lastEnd && base[cut - 1] != 0x0A { cut += 1 }
-            if cut > start && cut < lastEnd {
-                bounds.append((start, cut))
-                start = cut
-            }
+        for cut in cuts where cut > start && cut < lastEnd {
+            bounds.append((start, cut))
+            start = cut
         }
         bounds.append((start, lastEnd))
-        return bounds
+        return (bounds, quoted)
+    }
+
+    /// The offset of the first `byte` in `[from, to)`.
+    private static func find(_ byte: UInt8, _ base: UnsafePointer<UInt8>, from: Int, to: Int) -> Int? {
+        guard from < to, let hit = memchr(base + from, Int32(byte), to - from) else { return nil }
+        return UnsafeRawPointer(hit) - UnsafeRawPointer(base)
     }
 
     private func error(for failure: SegmentResult.Failure, linesBefore: Int) -> DataError {

@@ -322,6 +322,37 @@ struct TypedRecordTests {
         #expect(error?.message.hasPrefix("c.csv:3:3: the value in column 'b'") == true)
     }
 
+    @Test("Blocks with quotes parse in parallel: quoted commas, line breaks, doubled quotes and stray quotes agree with one thread")
+    func quotedBlocksInParallel() throws {
+        var text = "id,note,x\n"
+        for i in 0..<40_000 {
+            let note: String
+            switch i % 5 {
+            case 0: note = "\"plain \(i)\""
+            case 1: note = "\"with, comma\""
+            case 2: note = "\"two\nlines\""
+            case 3: note = "\"say \"\"hi\"\"\""
+            default: note = "5'11\" tall"  // a stray quote inside an unquoted field is a letter
+            }
+            text += "\(i),\(note),\(Double(i) / 2)\n"
+        }
+        let one = try CSVReader(options: .init(threads: 1)).read(text: text)
+        let two = try CSVReader(options: .init(threads: 2, blockSize: 1 << 20)).read(text: text)
+        #expect(one == two)
+        #expect(two.rowCount == 40_000)
+        #expect(
+            two["note"].map { [$0.cell(2), $0.cell(3), $0.cell(4)] } == [
+                .string("two\nlines"), .string("say \"hi\""), .string("5'11\" tall"),
+            ])
+        let broken = text + "40000,\"never closed,1\n"
+        let sequential = #expect(throws: DataError.self) { try CSVReader(options: .init(threads: 1)).read(text: broken, name: "q.csv") }
+        let parallel = #expect(throws: DataError.self) {
+            try CSVReader(options: .init(threads: 2, blockSize: 1 << 20)).read(text: broken, name: "q.csv")
+        }
+        #expect(sequential?.message == parallel?.message)
+        #expect(parallel?.message.hasPrefix("q.csv:48002:7: a quoted field is never closed") == true)
+    }
+
     @Test("A bad boolean or invalid UTF-8 in the middle of a record is located exactly")
     func badFieldsLocated() {
         var options = CSVOptions()
