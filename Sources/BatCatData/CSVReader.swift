@@ -8,8 +8,10 @@ import Dispatch
 /// let frame = try CSVReader(options: options).read(path: "patients.csv")
 /// ```
 ///
-/// Parsing is parallel across ``CSVOptions/threads`` for blocks without quotes; a block holding
-/// quotes is parsed by one thread, because only a sequential scan knows where its records end.
+/// Blocks of the input are parsed in parallel across ``CSVOptions/threads``, cut at line feeds outside
+/// quotes; while one block is parsed, the next is read. A block whose quotes do not pair up as the
+/// cuts assumed (a quote inside an unquoted field) is parsed again by one thread, so the result is
+/// always what a sequential read gives.
 ///
 /// ## Topics
 /// - ``read(path:)``
