@@ -185,13 +185,13 @@ struct SegmentParser: @unchecked Sendable {
     }
 
     /// Reads one plain record in a single pass: numbers are parsed where they stand, other fields are
-    /// found by their delimiter, and the byte after each field must be the delimiter (or the line feed,
-    /// or CR LF, after the last field). Numbers, booleans and dates go to `slots[f][row]`; text fields' spans go to
-    /// `spans` for the caller to append once the record is whole (a quoted text field is never a missing
-    /// marker). Anything else — another quote, an empty or
-    /// missing field, spaces around a number, a lone CR, a decimal in an integer column, a record running past
-    /// `to` — returns `nil`, and the general tokenizer takes the record; what this record wrote lies past
-    /// the builders' counts and is overwritten later.
+    /// found by their delimiter, and the byte after each field must be the delimiter (or the line feed or
+    /// CR LF, after the last field). Numbers, booleans and dates go to `slots[f][row]`; text fields' spans
+    /// go to `spans` for the caller to append once the record is whole (a quoted text field on one line,
+    /// without doubled quotes, is read too, and is never a missing marker). Anything else — another quote,
+    /// an empty or missing field, spaces around a number, a lone CR, a decimal in an integer column, a
+    /// record running past `to` — returns `nil`, and the general tokenizer takes the record; what this
+    /// record wrote lies past the builders' counts and is overwritten later.
     @inline(__always)
     private func fusedRecord(
         _ base: UnsafePointer<UInt8>, from: Int, to: Int, kinds: UnsafeBufferPointer<FieldKind>,
