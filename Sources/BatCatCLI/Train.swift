@@ -183,7 +183,15 @@ struct TrainingRun {
         let dataPath = Paths.resolve(trainingSpec.data, against: folder)
         outputPath = output ?? Paths.resolve(trainingSpec.output ?? "\(trainingSpec.name).model.json", against: folder)
         progress.step("reading \(trainingSpec.data)")
-        let frame = try CSVReader().read(path: dataPath)
+        // With the features listed, only they and the target are parsed (when the header has them all;
+        // otherwise the whole file is read and the trainer names what is missing).
+        var csv = CSVOptions()
+        if let features = trainingSpec.features {
+            let wanted = features + [trainingSpec.target]
+            let header = Set(try CSVReader().schema(path: dataPath).names)
+            if wanted.allSatisfy(header.contains) && Set(wanted).count == wanted.count { csv.columns = wanted }
+        }
+        let frame = try CSVReader(options: csv).read(path: dataPath)
         logger.debug("data read", metadata: ["data.rows": "\(frame.rowCount)", "data.path": "\(dataPath)"])
         let options = TrainingOptions(version: BatCatVersion.current, makeHasher: { FingerprintHasher() }, progress: { progress.step($0) })
         result = try Trainer.train(trainingSpec, frame: frame, options: options)
