@@ -1,8 +1,9 @@
 // libFuzzer entry point for the CSV reader, compiled together with BatCatData's sources by
 // scripts/fuzz. Any crash, sanitizer report or broken invariant stops the fuzzer with the input.
 
-/// Reads `bytes` twice — with a tiny block (so records straddle blocks and the buffer grows) and with
-/// one large block — and in chunks of three rows. All three must agree: the same frame, or the same error.
+/// Reads `bytes` with a tiny block (so records straddle blocks and the buffer grows), with one large
+/// block, with two threads on small blocks, and in chunks of three rows. All must agree: the same frame,
+/// or the same error.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzCSV(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
@@ -45,6 +46,14 @@ public func fuzzCSV(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     if a.hasPrefix("ok") && c.hasPrefix("ok") {
         precondition(a == c, "chunked reading changed the result:\n\(a)\n---\n\(c)")
     }
+    // Every input also goes through the parallel parse — cuts at line feeds outside quotes, read-ahead
+    // between blocks, the re-parse when a stray quote fooled the cuts — which must agree with one thread.
+    var parallel = small
+    parallel.threads = 2
+    parallel.blockSize = 256
+    parallel.parallelMinimum = 16
+    let d = outcome(parallel)
+    precondition(a == d, "the parallel parse changed the result:\n\(a)\n---\n\(d)")
     if a.hasPrefix("ok"), let frame = try? CSVReader(options: large).read(stream: MemoryByteStream(bytes)) {
         _ = try? frame.describe()
     }

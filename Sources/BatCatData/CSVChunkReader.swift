@@ -544,7 +544,8 @@ public final class CSVChunkReader {
         let atEnd = window.atEnd
         let threads = options.threads
         let (bounds, quoted) = window.buffer.withUnsafeBufferPointer { buffer in
-            CSVChunkReader.parallelBounds(buffer.baseAddress!, from: from, to: to, atEnd: atEnd, threads: threads)
+            CSVChunkReader.parallelBounds(
+                buffer.baseAddress!, from: from, to: to, atEnd: atEnd, threads: threads, minimum: options.parallelMinimum)
         }
         while threadBuilders.count < bounds.count {
             threadBuilders.append(parser.makeBuilders(capacity: max(16, (to - from) / max(1, bounds.count) / 64)))
@@ -636,10 +637,10 @@ public final class CSVChunkReader {
     /// worth it; otherwise one stretch. A record ends at a line feed outside quotes; `quoted` says quotes
     /// were counted to find them (see the fallback in `parseBlock`).
     static func parallelBounds(
-        _ base: UnsafePointer<UInt8>, from: Int, to: Int, atEnd: Bool, threads: Int
+        _ base: UnsafePointer<UInt8>, from: Int, to: Int, atEnd: Bool, threads: Int, minimum: Int
     ) -> (bounds: [(Int, Int)], quoted: Bool) {
         let length = to - from
-        guard threads > 1, length >= 1 << 20 else { return ([(from, to)], false) }
+        guard threads > 1, length >= max(minimum, 1) else { return ([(from, to)], false) }
         let quoted = memchr(base + from, Int32(UInt8(ascii: "\"")), length) != nil
         // The record ends nearest after each target, and the last one in the block.
         var targets = (1..<threads).map { from + length * $0 / threads }

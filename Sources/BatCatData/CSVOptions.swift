@@ -37,6 +37,9 @@ public struct CSVOptions: Sendable {
     public var threads: Int = max(1, systemCoreCount())
     /// How many bytes are read and parsed at a time; memory use is a small multiple of this.
     public var blockSize: Int = 4 << 20
+    /// The smallest stretch worth splitting between threads; below it one thread parses. Internal: the
+    /// fuzz target lowers it so that small inputs take the parallel path too.
+    var parallelMinimum: Int = 1 << 20
 
     /// Default options: a header, commas, the usual missing markers, inferred types.
     public init() {}

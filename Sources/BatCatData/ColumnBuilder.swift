@@ -64,8 +64,12 @@ final class ColumnBuilder {
     @exclusivity(unchecked) private var hasMissing = false
     @exclusivity(unchecked) private(set) var count = 0
 
+    /// Whether the column was read as integers (and may since have been widened to doubles).
+    private let startedAsInt: Bool
+
     init(type: ColumnType, capacity: Int = 0) {
         self.type = type
+        startedAsInt = type == .int
         doubles = RawBuffer(capacity: type == .double || type == .date ? capacity : 0)
         ints = RawBuffer(capacity: type == .int ? capacity : 0)
         bools = RawBuffer(capacity: type == .bool ? capacity : 0)
@@ -159,7 +163,9 @@ final class ColumnBuilder {
         switch type {
         case .double:
             let (s, e) = trimmed(start, end)
-            guard let value = NumberParsing.double(s, e) else { throw .notANumber }
+            // A column read as integers and widened to doubles still fails as an integer column, so the
+            // error does not depend on which thread's stretch happened to widen first.
+            guard let value = NumberParsing.double(s, e) else { throw startedAsInt ? .notAnInteger : .notANumber }
             doubles.append(value)
         case .int:
             let (s, e) = trimmed(start, end)

@@ -353,6 +353,20 @@ struct TypedRecordTests {
         #expect(parallel?.message.hasPrefix("q.csv:48002:7: a quoted field is never closed") == true)
     }
 
+    @Test("An integer column widened to doubles in one thread's stretch reports a bad value the same way in another's")
+    func widenedColumnErrors() {
+        var text = "i\n1\n2.5\n"
+        for i in 0..<160_000 { text += "\(i)\n" }
+        text += "x\n"
+        var options = CSVOptions(threads: 1)
+        options.types = ["i": .int]
+        let one = #expect(throws: DataError.self) { try CSVReader(options: options).read(text: text, name: "w.csv") }
+        options.threads = 2
+        let two = #expect(throws: DataError.self) { try CSVReader(options: options).read(text: text, name: "w.csv") }
+        #expect(one?.message == "w.csv:160004:1: the value in column 'i' is not an integer, but the column was read as int")
+        #expect(two?.message == one?.message)
+    }
+
     @Test("A bad boolean or invalid UTF-8 in the middle of a record is located exactly")
     func badFieldsLocated() {
         var options = CSVOptions()
