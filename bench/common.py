@@ -32,3 +32,13 @@ def measure(command):
         sys.stderr.write(open("/tmp/batcat-bench.err").read())
         raise SystemExit(f"{' '.join(command)} failed")
     return elapsed, usage.ru_maxrss / 1024, out
+
+
+def parse_args(doc):
+    """The arguments every benchmark takes: --runs and --file (the 1,000,000-row data file)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--file", default=os.path.join(HERE, "data", "bench-1m.csv"))
+    return parser.parse_args()

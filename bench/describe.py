@@ -8,18 +8,14 @@ against them. Each tool runs --runs times; the best time and the highest peak RS
 Usage: bench/describe.py [--runs 3] [--file bench/data/bench-1m.csv]
 Builds the release binary and generates the file when missing.
 """
-import argparse
 import os
 import sys
 
-from common import HERE, measure, prepare
+from common import HERE, measure, parse_args, prepare
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--file", default=os.path.join(HERE, "data", "bench-1m.csv"))
-    args = parser.parse_args()
+    args = parse_args(__doc__)
 
     binary = prepare(args.file)
     size_mb = os.path.getsize(args.file) / 1e6

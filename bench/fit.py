@@ -9,7 +9,6 @@
 
 Usage: bench/fit.py [--runs 3] [--file bench/data/bench-1m.csv]
 """
-import argparse
 import json
 import os
 import subprocess
@@ -18,14 +17,11 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from common import measure, prepare  # noqa: E402
+from common import measure, parse_args, prepare  # noqa: E402
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--file", default=os.path.join(HERE, "data", "bench-1m.csv"))
-    args = parser.parse_args()
+    args = parse_args(__doc__)
     binary = prepare(args.file, products=("batcat", "batcat-bench"))
 
     ours = json.loads(subprocess.run([os.path.join(ROOT, ".build", "release", "batcat-bench"), args.file, str(args.runs)],

@@ -5,7 +5,6 @@ Python, the model fitted beforehand); peak memory of both. Prints the ratios.
 
 Usage: bench/score.py [--runs 3] [--file bench/data/bench-1m.csv]
 """
-import argparse
 import os
 import shutil
 import subprocess
@@ -14,14 +13,11 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from common import measure, prepare  # noqa: E402
+from common import measure, parse_args, prepare  # noqa: E402
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--file", default=os.path.join(HERE, "data", "bench-1m.csv"))
-    args = parser.parse_args()
+    args = parse_args(__doc__)
     binary = prepare(args.file)
     work = tempfile.mkdtemp(prefix="batcat-score-bench-")
     try:

@@ -118,9 +118,7 @@ public struct SimpleImputer: Transformer {
             var result = frame
             var added: [Column] = []
             for name in columns {
-                guard let column = frame[name] else {
-                    throw MLError(.schemaMismatch, "the imputer needs column '\(name)', which the input lacks")
-                }
+                let column = try requiredColumn(name, of: frame, by: "the imputer")
                 if indicators.contains(name) {
                     added.append(Column("\(name)_missing", doubles: (0..<column.count).map { column.isMissing($0) ? 1 : 0 }))
                 }
@@ -256,9 +254,7 @@ public struct RareLabelGrouper: Transformer {
         public func transform(_ frame: DataFrame) throws(MLError) -> DataFrame {
             var result = frame
             for (name, categories) in kept.sorted(by: { $0.key < $1.key }) {
-                guard let column = frame[name] else {
-                    throw MLError(.schemaMismatch, "the grouper needs column '\(name)', which the input lacks")
-                }
+                let column = try requiredColumn(name, of: frame, by: "the grouper")
                 let keep = Set(categories)
                 let values: [String?] = (0..<column.count).map { index in
                     if column.isMissing(index) { return nil }
@@ -386,9 +382,7 @@ public struct OrdinalEncoder: Transformer {
         public func transform(_ frame: DataFrame) throws(MLError) -> DataFrame {
             var result = frame
             for (name, known) in categories.sorted(by: { $0.key < $1.key }) {
-                guard let column = frame[name] else {
-                    throw MLError(.schemaMismatch, "the encoder needs column '\(name)', which the input lacks")
-                }
+                let column = try requiredColumn(name, of: frame, by: "the encoder")
                 let position = Dictionary(uniqueKeysWithValues: known.enumerated().map { ($1, Double($0)) })
                 var codes: [Double?] = []
                 for row in 0..<column.count {
@@ -439,9 +433,7 @@ public struct FittedScaler: FittedTransformer {
     public func transform(_ frame: DataFrame) throws(MLError) -> DataFrame {
         var result = frame
         for (index, name) in columns.enumerated() {
-            guard let column = frame[name] else {
-                throw MLError(.schemaMismatch, "the scaler needs column '\(name)', which the input lacks")
-            }
+            let column = try requiredColumn(name, of: frame, by: "the scaler")
             let shift = shifts[index]
             let scale = scales[index]
             result = try result.replacing(doubleColumn(column) { ($0 - shift) / scale })
@@ -575,9 +567,7 @@ public struct OutlierCapper: Transformer {
         public func transform(_ frame: DataFrame) throws(MLError) -> DataFrame {
             var result = frame
             for (index, name) in columns.enumerated() {
-                guard let column = frame[name] else {
-                    throw MLError(.schemaMismatch, "the capper needs column '\(name)', which the input lacks")
-                }
+                let column = try requiredColumn(name, of: frame, by: "the capper")
                 let low = lowerBounds[index]
                 let high = upperBounds[index]
                 result = try result.replacing(doubleColumn(column) { min(max($0, low), high) })
@@ -611,4 +601,12 @@ public struct OutlierCapper: Transformer {
         }
         return fitted
     }
+}
+
+/// The column `name` of `frame`, or an error saying which step (`the scaler`, …) needs it.
+func requiredColumn(_ name: String, of frame: DataFrame, by step: String) throws(MLError) -> Column {
+    guard let column = frame[name] else {
+        throw MLError(.schemaMismatch, "\(step) needs column '\(name)', which the input lacks")
+    }
+    return column
 }

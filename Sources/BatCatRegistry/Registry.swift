@@ -262,12 +262,7 @@ public struct Registry: Sendable {
     {
         let now = timestamp()
         try await write { db in
-            guard
-                try Int.fetchOne(db, sql: "SELECT version FROM versions WHERE model = ? AND version = ?", arguments: [model, version])
-                    != nil
-            else {
-                throw Registry.missing(model, version: version)
-            }
+            try Registry.requireVersion(db, model, version)
             try db.execute(
                 sql: "UPDATE versions SET approved_by = ?, approved_at = ? WHERE model = ? AND version = ?",
                 arguments: [actor, now, model, version])
@@ -283,12 +278,7 @@ public struct Registry: Sendable {
         try Registry.checkName(alias, what: "alias")
         let now = timestamp()
         try await write { db in
-            guard
-                try Int.fetchOne(db, sql: "SELECT version FROM versions WHERE model = ? AND version = ?", arguments: [model, version])
-                    != nil
-            else {
-                throw Registry.missing(model, version: version)
-            }
+            try Registry.requireVersion(db, model, version)
             let previous = try Int.fetchOne(
                 db, sql: "SELECT version FROM aliases WHERE model = ? AND alias = ?", arguments: [model, alias])
             try db.execute(
@@ -409,6 +399,12 @@ public struct Registry: Sendable {
     }
 
     // MARK: SQL helpers
+
+    /// Throws ``missing(_:version:)`` unless the version is registered.
+    static func requireVersion(_ db: Database, _ model: String, _ version: Int) throws {
+        guard try Int.fetchOne(db, sql: "SELECT version FROM versions WHERE model = ? AND version = ?", arguments: [model, version]) != nil
+        else { throw Registry.missing(model, version: version) }
+    }
 
     static func missing(_ model: String, version: Int) -> RegistryError {
         RegistryError(.notFound, "\(model) has no version \(version)", hints: ["see the versions with: batcat registry list \(model)"])
