@@ -9,13 +9,29 @@ ROOT = os.path.dirname(HERE)
 DEFAULT_DATA = os.path.join(HERE, "data", "bench-1m.csv")
 
 
+# The benchmarks run the binary as it ships: release, with the Swift runtime linked in statically (a process
+# starts in about 10 ms instead of 20). That build keeps its own folder, so it never rebuilds the debug tree.
+SCRATCH = os.path.join(ROOT, ".build-static")
+
+
+def built(product):
+    """The path of a product of the static release build."""
+    return os.path.join(SCRATCH, "release", product)
+
+
+def build(products=("batcat",)):
+    """Builds the release products with the Swift runtime linked statically (the first build takes minutes)."""
+    for product in products:
+        subprocess.run(["swift", "build", "-c", "release", "--product", product, "--static-swift-stdlib", "--scratch-path", SCRATCH],
+                       cwd=ROOT, check=True)
+
+
 def prepare(data_file, products=("batcat",)):
     """Generates the benchmark CSV when missing, builds the release products, and returns the batcat binary."""
     if not os.path.exists(data_file):
         subprocess.run([sys.executable, os.path.join(HERE, "make-data.py"), data_file], check=True)
-    for product in products:
-        subprocess.run(["swift", "build", "-c", "release", "--product", product], cwd=ROOT, check=True)
-    return os.path.join(ROOT, ".build", "release", "batcat")
+    build(products)
+    return built("batcat")
 
 
 def measure(command):

@@ -17,14 +17,14 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from common import measure, parse_args, prepare  # noqa: E402
+from common import built, measure, parse_args, prepare  # noqa: E402
 
 
 def main():
     args = parse_args(__doc__)
     binary = prepare(args.file, products=("batcat", "batcat-bench"))
 
-    ours = json.loads(subprocess.run([os.path.join(ROOT, ".build", "release", "batcat-bench"), args.file, str(args.runs)],
+    ours = json.loads(subprocess.run([built("batcat-bench"), args.file, str(args.runs)],
                                      check=True, capture_output=True, text=True).stdout)
     peers = json.loads(subprocess.run([sys.executable, os.path.join(HERE, "peers_fit.py"), args.file, str(args.runs)],
                                       check=True, capture_output=True, text=True).stdout)

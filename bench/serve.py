@@ -20,6 +20,9 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+from common import build, built  # noqa: E402
+
 KEY = "bck_benchmark-key"
 
 
@@ -79,8 +82,8 @@ def main():
     parser.add_argument("--seconds", type=int, default=10)
     args = parser.parse_args()
     ensure_tools()
-    subprocess.run(["swift", "build", "-c", "release", "--product", "batcat"], cwd=ROOT, check=True)
-    binary = os.path.join(ROOT, ".build", "release", "batcat")
+    build()
+    binary = built("batcat")
     work = tempfile.mkdtemp(prefix="batcat-serve-bench-")
     data = os.path.join(ROOT, "examples", "diabetes-bmi", "diabetes.csv")
     spec = os.path.join(work, "spec.yaml")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AsyncHTTPClient
 import BatCatBatch
 import BatCatCore
 import BatCatData
@@ -9,12 +10,10 @@ import BatCatServe
 import BatCatStorage
 import Foundation
 import Logging
+import NIOCore
+import NIOHTTP1
 import ServiceLifecycle
 import UnixSignals
-
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 extension BatCat {
     /// `batcat demo`: the whole product, end to end, on embedded defaults.
@@ -166,16 +165,15 @@ extension BatCat {
         }
 
         static func post(_ url: String, body: String, key: String) async throws -> String {
-            var request = URLRequest(url: URL(string: url)!)
-            request.httpMethod = "POST"
-            request.httpBody = Data(body.utf8)
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            request.setValue(key, forHTTPHeaderField: "x-api-key")
-            let (data, response) = try await URLSession.shared.data(for: request)
-            guard (response as? HTTPURLResponse)?.statusCode == 200 else {
-                throw CLIError("the demo server answered \(url) with \(String(decoding: data, as: UTF8.self))")
-            }
-            return String(decoding: data, as: UTF8.self)
+            var request = HTTPClientRequest(url: url)
+            request.method = .POST
+            request.body = .bytes(ByteBuffer(string: body))
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.headers.add(name: "x-api-key", value: key)
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            let answer = String(buffer: try await response.body.collect(upTo: 1 << 24))
+            guard response.status == .ok else { throw CLIError("the demo server answered \(url) with \(answer)") }
+            return answer
         }
 
         static let diabetesSpec = """
