@@ -112,14 +112,14 @@ func checkWidth(_ x: Matrix, _ expected: Int) throws(MLError) {
 }
 
 /// Checks training data common to every estimator: rows, finite values.
-func checkTrainingData(_ x: Matrix, targetCount: Int) throws(MLError) {
+func checkTrainingData(_ x: Design, targetCount: Int) throws(MLError) {
     guard x.rows > 0 else { throw MLError(.invalidData, "there are no training rows", hints: ["check the data and the split"]) }
     guard targetCount == x.rows else {
         throw MLError(.invalidData, "there are \(x.rows) rows of features but \(targetCount) targets")
     }
-    for index in x.values.indices where !x.values[index].isFinite {
+    if let (row, column) = x.firstNonFinite() {
         throw MLError(
-            .invalidData, "feature \(x.describeColumn(index % x.columns)) has a missing or infinite value in row \(index / x.columns + 1)",
+            .invalidData, "feature \(x.describeColumn(column)) has a missing or infinite value in row \(row + 1)",
             hints: ["impute missing values (SimpleImputer) before the estimator"])
     }
 }

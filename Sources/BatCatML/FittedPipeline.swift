@@ -260,9 +260,14 @@ public struct Pipeline: Codable, Hashable, Sendable {
             current = try fitted.transform(current)
             fittedSteps.append(.init(name: named.name, step: fitted))
         }
-        let x: Matrix
+        // Linear least-squares models read the columns as they are; logistic regression takes a matrix.
+        let x: Design
         do {
-            x = try current.matrix()
+            if case .logisticRegression = estimator {
+                x = .matrix(try current.matrix())
+            } else {
+                x = .columns(try current.numericColumns(), rows: current.rowCount, names: current.columnNames)
+            }
         } catch {
             throw MLError(
                 .invalidData, error.message,
@@ -281,7 +286,7 @@ public struct Pipeline: Codable, Hashable, Sendable {
         case .ridge(let e): probe.model = .linear(try e.fit(x, try Pipeline.numericTarget(targetColumn)))
         case .lasso(let e): probe.model = .linear(try e.fit(x, try Pipeline.numericTarget(targetColumn)))
         case .logisticRegression(let e):
-            let fitted = try e.fit(x, try Pipeline.labels(targetColumn))
+            let fitted = try e.fit(x.matrix(), try Pipeline.labels(targetColumn))
             probe.classes = fitted.classes
             probe.model = .logistic(fitted)
         }

@@ -33,75 +33,27 @@ enum LinearAlgebra {
         var sumD2: Double
     }
 
-    /// One pass over the rows, split across cores. The kernel takes four rows at a time, so each entry
-    /// of the Gram matrix is loaded and stored once per four products.
-    static func shiftedSums(_ x: Matrix, shift: [Double], y: [Double], yShift: Double) -> ShiftedSums {
+    /// One pass over the rows, split across cores, a block of rows at a time (see ``Design/withRows(_:scratch:_:)``).
+    /// The kernel takes four rows at a time, so each entry of the Gram matrix is loaded and stored once per
+    /// four products. Blocks hold a multiple of four rows, so the sums do not depend on how rows are read.
+    static func shiftedSums(_ x: Design, shift: [Double], y: [Double], yShift: Double) -> ShiftedSums {
         let p = x.columns
-        let values = x.values
         let partials = parallelRows(x.rows) { range -> ShiftedSums in
             var sums = ShiftedSums(
                 gram: [Double](repeating: 0, count: p * p), cross: [Double](repeating: 0, count: p),
                 sumZ: [Double](repeating: 0, count: p), sumD: 0, sumD2: 0)
-            var buffer = [Double](repeating: 0, count: 4 * max(p, 1))
-            values.withUnsafeBufferPointer { v in
-                y.withUnsafeBufferPointer { y in
-                    shift.withUnsafeBufferPointer { m in
-                        sums.gram.withUnsafeMutableBufferPointer { g in
-                            sums.cross.withUnsafeMutableBufferPointer { c in
-                                sums.sumZ.withUnsafeMutableBufferPointer { s in
-                                    buffer.withUnsafeMutableBufferPointer { z in
-                                        let z0 = z.baseAddress!
-                                        let z1 = z0 + p
-                                        let z2 = z1 + p
-                                        let z3 = z2 + p
-                                        var row = range.lowerBound
-                                        while row + 4 <= range.upperBound {
-                                            let base = row * p
-                                            for j in 0..<p {
-                                                z0[j] = v[base + j] - m[j]
-                                                z1[j] = v[base + p + j] - m[j]
-                                                z2[j] = v[base + 2 * p + j] - m[j]
-                                                z3[j] = v[base + 3 * p + j] - m[j]
-                                            }
-                                            let d0 = y[row] - yShift
-                                            let d1 = y[row + 1] - yShift
-                                            let d2 = y[row + 2] - yShift
-                                            let d3 = y[row + 3] - yShift
-                                            sums.sumD += (d0 + d1) + (d2 + d3)
-                                            sums.sumD2 += (d0 * d0 + d1 * d1) + (d2 * d2 + d3 * d3)
-                                            for i in 0..<p {
-                                                let a0 = z0[i]
-                                                let a1 = z1[i]
-                                                let a2 = z2[i]
-                                                let a3 = z3[i]
-                                                c[i] += (a0 * d0 + a1 * d1) + (a2 * d2 + a3 * d3)
-                                                s[i] += (a0 + a1) + (a2 + a3)
-                                                let gi = g.baseAddress! + i * p
-                                                for j in i..<p { gi[j] += (a0 * z0[j] + a1 * z1[j]) + (a2 * z2[j] + a3 * z3[j]) }
-                                            }
-                                            row += 4
-                                        }
-                                        while row < range.upperBound {
-                                            let base = row * p
-                                            for j in 0..<p { z0[j] = v[base + j] - m[j] }
-                                            let d = y[row] - yShift
-                                            sums.sumD += d
-                                            sums.sumD2 += d * d
-                                            for i in 0..<p {
-                                                let a = z0[i]
-                                                c[i] += a * d
-                                                s[i] += a
-                                                let gi = g.baseAddress! + i * p
-                                                for j in i..<p { gi[j] += a * z0[j] }
-                                            }
-                                            row += 1
-                                        }
-                                    }
-                                }
-                            }
+            var scratch: [Double] = []
+            var start = range.lowerBound
+            while start < range.upperBound {
+                let block = start..<min(range.upperBound, start + Design.blockRows)
+                x.withRows(block, scratch: &scratch) { v in
+                    y.withUnsafeBufferPointer { y in
+                        shift.withUnsafeBufferPointer { m in
+                            accumulate(&sums, rows: v, count: block.count, columns: p, y: y.baseAddress! + block.lowerBound, m, yShift)
                         }
                     }
                 }
+                start = block.upperBound
             }
             return sums
         }
@@ -121,10 +73,80 @@ enum LinearAlgebra {
         return total
     }
 
+    /// Adds `count` rows of `v` (row-major, `columns` wide) and their targets `y` to `sums`, shifted by
+    /// `m` and `yShift`.
+    @inline(__always)
+    private static func accumulate(
+        _ sums: inout ShiftedSums, rows v: UnsafeBufferPointer<Double>, count: Int, columns p: Int, y: UnsafePointer<Double>,
+        _ m: UnsafeBufferPointer<Double>, _ yShift: Double
+    ) {
+        // Running sums carried in and out, so their order of additions is that of one pass over all rows.
+        var sumD = sums.sumD
+        var sumD2 = sums.sumD2
+        defer {
+            sums.sumD = sumD
+            sums.sumD2 = sumD2
+        }
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: 4 * max(p, 1)) { z in
+            sums.gram.withUnsafeMutableBufferPointer { g in
+                sums.cross.withUnsafeMutableBufferPointer { c in
+                    sums.sumZ.withUnsafeMutableBufferPointer { s in
+                        let z0 = z.baseAddress!
+                        let z1 = z0 + p
+                        let z2 = z1 + p
+                        let z3 = z2 + p
+                        var row = 0
+                        while row + 4 <= count {
+                            let base = row * p
+                            for j in 0..<p {
+                                z0[j] = v[base + j] - m[j]
+                                z1[j] = v[base + p + j] - m[j]
+                                z2[j] = v[base + 2 * p + j] - m[j]
+                                z3[j] = v[base + 3 * p + j] - m[j]
+                            }
+                            let d0 = y[row] - yShift
+                            let d1 = y[row + 1] - yShift
+                            let d2 = y[row + 2] - yShift
+                            let d3 = y[row + 3] - yShift
+                            sumD += (d0 + d1) + (d2 + d3)
+                            sumD2 += (d0 * d0 + d1 * d1) + (d2 * d2 + d3 * d3)
+                            for i in 0..<p {
+                                let a0 = z0[i]
+                                let a1 = z1[i]
+                                let a2 = z2[i]
+                                let a3 = z3[i]
+                                c[i] += (a0 * d0 + a1 * d1) + (a2 * d2 + a3 * d3)
+                                s[i] += (a0 + a1) + (a2 + a3)
+                                let gi = g.baseAddress! + i * p
+                                for j in i..<p { gi[j] += (a0 * z0[j] + a1 * z1[j]) + (a2 * z2[j] + a3 * z3[j]) }
+                            }
+                            row += 4
+                        }
+                        while row < count {
+                            let base = row * p
+                            for j in 0..<p { z0[j] = v[base + j] - m[j] }
+                            let d = y[row] - yShift
+                            sumD += d
+                            sumD2 += d * d
+                            for i in 0..<p {
+                                let a = z0[i]
+                                c[i] += a * d
+                                s[i] += a
+                                let gi = g.baseAddress! + i * p
+                                for j in i..<p { gi[j] += a * z0[j] }
+                            }
+                            row += 1
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Column means and the mean target, and the centred Gram matrix Σ (xᵢ − m)(xᵢ − m)ᵀ with the centred
     /// cross products Σ (xᵢ − m)(yᵢ − ȳ), in one pass: the data are shifted by the mean of their first
     /// rows (so no large means cancel), and the exact means are corrected for afterwards.
-    static func centredGram(_ x: Matrix, y: [Double], centre: Bool) -> (gram: [Double], cross: [Double], means: [Double], yMean: Double) {
+    static func centredGram(_ x: Design, y: [Double], centre: Bool) -> (gram: [Double], cross: [Double], means: [Double], yMean: Double) {
         let p = x.columns
         let n = Double(x.rows)
         var shift = [Double](repeating: 0, count: p)
@@ -132,7 +154,7 @@ enum LinearAlgebra {
         if centre {
             let head = min(x.rows, 1024)
             for row in 0..<head {
-                for j in 0..<p { shift[j] += x.values[row * p + j] }
+                for j in 0..<p { shift[j] += x.value(row: row, column: j) }
                 yShift += y[row]
             }
             for j in 0..<p { shift[j] /= Double(max(head, 1)) }
@@ -150,7 +172,7 @@ enum LinearAlgebra {
     }
 
     /// The Gram matrix of `x` with a column of ones appended ([X 1]ᵀ[X 1]), [X 1]ᵀy and yᵀy, uncentred.
-    static func augmentedGram(_ x: Matrix, y: [Double]) -> (gram: [Double], cross: [Double], yy: Double) {
+    static func augmentedGram(_ x: Design, y: [Double]) -> (gram: [Double], cross: [Double], yy: Double) {
         let p = x.columns
         let size = p + 1
         let sums = shiftedSums(x, shift: [Double](repeating: 0, count: p), y: y, yShift: 0)

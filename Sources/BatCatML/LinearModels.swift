@@ -79,6 +79,11 @@ public struct LinearRegression: Regressor {
 
     /// Fits the model.
     public func fit(_ x: Matrix, _ y: [Double]) throws(MLError) -> Fitted {
+        try fit(.matrix(x), y)
+    }
+
+    /// Fits the model on a matrix or on columns.
+    func fit(_ x: Design, _ y: [Double]) throws(MLError) -> Fitted {
         try checkTrainingData(x, targetCount: y.count)
         try checkTarget(y)
         switch solver {
@@ -90,7 +95,7 @@ public struct LinearRegression: Regressor {
         }
     }
 
-    private func gradientDescent(_ x: Matrix, _ y: [Double]) throws(MLError) -> Fitted {
+    private func gradientDescent(_ x: Design, _ y: [Double]) throws(MLError) -> Fitted {
         guard learningRate > 0, learningRate.isFinite else {
             throw MLError(.invalidHyperparameter, "learningRate must be a positive number, not \(learningRate)")
         }
@@ -163,6 +168,11 @@ public struct Ridge: Regressor {
 
     /// Fits the model.
     public func fit(_ x: Matrix, _ y: [Double]) throws(MLError) -> LinearRegression.Fitted {
+        try fit(.matrix(x), y)
+    }
+
+    /// Fits the model on a matrix or on columns.
+    func fit(_ x: Design, _ y: [Double]) throws(MLError) -> LinearRegression.Fitted {
         guard alpha >= 0, alpha.isFinite else { throw MLError(.invalidHyperparameter, "alpha must be 0 or more, not \(alpha)") }
         try checkTrainingData(x, targetCount: y.count)
         try checkTarget(y)
@@ -193,6 +203,11 @@ public struct Lasso: Regressor {
 
     /// Fits the model.
     public func fit(_ x: Matrix, _ y: [Double]) throws(MLError) -> LinearRegression.Fitted {
+        try fit(.matrix(x), y)
+    }
+
+    /// Fits the model on a matrix or on columns.
+    func fit(_ x: Design, _ y: [Double]) throws(MLError) -> LinearRegression.Fitted {
         guard alpha >= 0, alpha.isFinite else { throw MLError(.invalidHyperparameter, "alpha must be 0 or more, not \(alpha)") }
         guard maxIterations >= 1 else { throw MLError(.invalidHyperparameter, "maxIterations must be at least 1") }
         try checkTrainingData(x, targetCount: y.count)
@@ -234,7 +249,7 @@ public struct Lasso: Regressor {
 /// Shared solver for least squares and ridge, and the target check.
 enum LinearModelSolver {
     /// Solves (XcᵀXc + αI) w = Xcᵀyc on centred data (or raw data without an intercept) by Cholesky.
-    static func ridge(_ x: Matrix, _ y: [Double], alpha: Double, fitIntercept: Bool) throws(MLError) -> ([Double], Double) {
+    static func ridge(_ x: Design, _ y: [Double], alpha: Double, fitIntercept: Bool) throws(MLError) -> ([Double], Double) {
         let p = x.columns
         var (gram, cross, means, yMean) = LinearAlgebra.centredGram(x, y: y, centre: fitIntercept)
         for j in 0..<p { gram[j * p + j] += alpha }

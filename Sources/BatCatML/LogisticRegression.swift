@@ -91,7 +91,7 @@ public struct LogisticRegression: Classifier {
         guard c > 0, c.isFinite else { throw MLError(.invalidHyperparameter, "C must be a positive number, not \(c)") }
         guard maxIterations >= 1 else { throw MLError(.invalidHyperparameter, "maxIterations must be at least 1") }
         guard tolerance > 0 else { throw MLError(.invalidHyperparameter, "tolerance must be positive, not \(tolerance)") }
-        try checkTrainingData(x, targetCount: y.count)
+        try checkTrainingData(.matrix(x), targetCount: y.count)
         let classes = Array(Set(y)).sorted()
         guard classes.count >= 2 else {
             throw MLError(

@@ -88,6 +88,58 @@ struct LinearRegressionTests {
         #expect(feature?.message == "feature 'bmi' has a missing or infinite value in row 2")
     }
 
+    /// 1,037 rows (not a multiple of the blocks the Gram sums read) of three features with an offset, and a target.
+    private func wideFrame() throws -> DataFrame {
+        var generator = SeededGenerator(seed: 7)
+        var columns: [[Double]] = [[], [], []]
+        var target: [Double] = []
+        for _ in 0..<1037 {
+            let row = (0..<3).map { j in 1000 * Double(j) + Double(generator.next() % 10_000) / 997 }
+            for j in 0..<3 { columns[j].append(row[j]) }
+            target.append(3 * row[0] - 0.5 * row[1] + 0.25 * row[2] + Double(generator.next() % 100) / 89)
+        }
+        return try DataFrame(
+            columns: columns.enumerated().map { Column("x\($0.offset)", doubles: $0.element) } + [Column("y", doubles: target)])
+    }
+
+    @Test(
+        "A pipeline fits linear models from the frame's columns exactly as from its matrix",
+        arguments: [
+            EstimatorChoice.linearRegression(LinearRegression()), .ridge(Ridge(alpha: 2)), .lasso(Lasso(alpha: 0.1)),
+            .linearRegression(LinearRegression(solver: .gradientDescent, learningRate: 1e-7, iterations: 50)),
+        ])
+    func columnsEqualMatrix(_ estimator: EstimatorChoice) throws {
+        let frame = try wideFrame()
+        let fitted = try Pipeline(estimator: estimator).fit(frame, features: ["x0", "x1", "x2"], target: "y")
+        let x = try frame.matrix(["x0", "x1", "x2"])
+        let y = try frame.column("y").doubles!
+        let direct: LinearRegression.Fitted
+        switch estimator {
+        case .linearRegression(let e): direct = try e.fit(x, y)
+        case .ridge(let e): direct = try e.fit(x, y)
+        case .lasso(let e): direct = try e.fit(x, y)
+        case .logisticRegression: return
+        }
+        guard case .linear(let model) = fitted.model else {
+            Issue.record("expected a linear model")
+            return
+        }
+        #expect(model.coefficients.map(\.bitPattern) == direct.coefficients.map(\.bitPattern))
+        #expect(model.intercept.bitPattern == direct.intercept.bitPattern)
+    }
+
+    @Test("An infinite feature value in a frame is refused, naming the column and the first row")
+    func infiniteInFrame() throws {
+        let frame = try DataFrame(columns: [
+            Column("a", doubles: [1, 2, 3, 4]), Column("b", doubles: [1, .infinity, 3, -.infinity]),
+            Column("c", doubles: [1, 2, .infinity, 4]), Column("y", doubles: [1, 2, 3, 4]),
+        ])
+        let error = #expect(throws: MLError.self) {
+            try Pipeline(estimator: .linearRegression(LinearRegression())).fit(frame, features: ["a", "c", "b"], target: "y")
+        }
+        #expect(error?.message == "feature 'b' has a missing or infinite value in row 2")
+    }
+
     @Test("Hyperparameters outside their range are refused")
     func hyperparameters() {
         let x = Matrix(rows: 3, columns: 1, values: [1, 2, 3])
