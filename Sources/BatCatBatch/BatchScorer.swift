@@ -220,6 +220,10 @@ public struct BatchScorer: Sendable {
         if options.onBadRows == .skip { csv.onBadLines = .skip }
         // Read each feature as the model's type, so one stray text cannot turn a number column into text.
         for feature in pipeline.features { csv.types[feature.name] = feature.type == .string ? .string : .double }
+        // The target is neither scored nor written back (unless it is named as an id column): not parsed at all.
+        if !pipeline.featureNames.contains(pipeline.target) && !(options.idColumns ?? []).contains(pipeline.target) {
+            csv.leftOut = [pipeline.target]
+        }
         let chunks = try CSVReader(options: csv).chunks(stream: digesting, rows: options.chunkRows)
         let writer = try output.writer(for: outputKey)
         var csvWriter = CSVWriter(sink: WriterBox(inner: writer))

@@ -817,6 +817,7 @@ struct CSVSetup {
         } else {
             fieldIndexes = Array(0..<fieldCount)
         }
+        fieldIndexes.removeAll { options.leftOut.contains(names[$0]) }
         for name in options.types.keys.sorted() where !names.contains(name) {
             throw DataError.unknownColumn(name, in: names)
         }

@@ -15,6 +15,7 @@ public enum BadLinePolicy: String, Sendable, CaseIterable {
 /// - ``missingMarkers``
 /// - ``types``
 /// - ``columns``
+/// - ``leftOut``
 /// - ``onBadLines``
 public struct CSVOptions: Sendable {
     /// Whether the first row holds the column names. Without a header, columns are named `column_1`, `column_2`, ….
@@ -27,6 +28,9 @@ public struct CSVOptions: Sendable {
     public var types: [String: ColumnType] = [:]
     /// Read only these columns, in this order. `nil` reads them all.
     public var columns: [String]?
+    /// Columns not to read (after ``columns`` chose); names the file does not have are ignored. Their
+    /// fields are still checked for count and quoting, but not parsed or stored.
+    public var leftOut: Set<String> = []
     /// What to do with rows of the wrong length.
     public var onBadLines: BadLinePolicy = .error
     /// How many rows type inference looks at.

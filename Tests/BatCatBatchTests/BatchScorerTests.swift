@@ -108,4 +108,18 @@ struct BatchScorerTests {
         #expect(rejects.contains(",2,\"feature 'x' is missing, and the model has no imputer for it\""))
         #expect(rejects.contains("3,,the value in column 'x' is not a number"))
     }
+
+    @Test("The target column of a scoring input is not read: a stray value in it stops nothing, and it is not written")
+    func targetLeftOut() async throws {
+        let (root, input, output) = try folders()
+        defer { try? FileManager.default.removeItem(at: root) }
+        // The stray text lies past the rows type inference looks at.
+        let rows = (0..<1500).map { "\($0),\(Double($0) / 2),\($0 == 1200 ? "unknown" : String(Double($0) + 1))\n" }
+        try await input.put(Array(("id,x,y\n" + rows.joined()).utf8), at: "labelled.csv")
+        let manifest = try await scorer(input, output) { $0.chunkRows = 100_000 }.run(["labelled.csv"])
+        #expect(manifest.files[0].rows == 1500)
+        #expect(manifest.files[0].rejected == 0)
+        let written = String(decoding: try await output.get("labelled.predictions.csv"), as: UTF8.self)
+        #expect(written.hasPrefix("id,prediction\n0,1.0\n1,2.0\n"))
+    }
 }

@@ -84,6 +84,15 @@ struct CSVReaderTests {
         #expect(cells(frame, "c") == [.int(3)])
     }
 
+    @Test("Columns left out are not parsed (a bad value in them is no error) but still count as fields")
+    func leftOutColumns() throws {
+        let frame = try read("a,b,c\n1,x,3\n2,2,4\n") { $0.leftOut = ["b", "not-there"] }
+        #expect(frame.columnNames == ["a", "c"])
+        #expect(cells(frame, "c") == [.int(3), .int(4)])
+        let short = #expect(throws: DataError.self) { try read("a,b,c\n1,2,3\n4,5\n") { $0.leftOut = ["c"] } }
+        #expect(short?.code == .fieldCount)
+    }
+
     @Test("An unknown chosen column names the columns there are")
     func unknownColumn() {
         let error = #expect(throws: DataError.self) { try read("age,bmi\n1,2\n") { $0.columns = ["BMI"] } }
