@@ -100,6 +100,9 @@ public struct CSVWriter<Sink: ByteSink> {
     private let missingMarkers: Set<String>
     private var columnNames: [String]?
     private var buffer: [UInt8] = []
+    /// A block's formatted cells, column after column, and where each cell ends.
+    private var cells = CellBytes()
+    private var ends: [Int] = []
 
     /// Creates a writer; `header` says whether the first frame's column names are written first.
     public init(
@@ -130,13 +133,30 @@ public struct CSVWriter<Sink: ByteSink> {
                 buffer.append(0x0A)
             }
         }
-        for row in 0..<frame.rowCount {
-            for (index, column) in frame.columns.enumerated() {
-                if index > 0 { buffer.append(delimiter) }
-                appendField(column, row)
+        // A block of rows at a time: each column's cells are formatted in a loop of their own type (no
+        // per-cell dispatch), then the rows are put together from them.
+        let width = frame.columns.count
+        var start = 0
+        while start < frame.rowCount {
+            let rows = Swift.min(CSVWriter.blockRows, frame.rowCount - start)
+            cells.bytes.removeAll(keepingCapacity: true)
+            ends.removeAll(keepingCapacity: true)
+            for column in frame.columns { appendCells(column, start..<(start + rows)) }
+            cells.bytes.withUnsafeBufferPointer { bytes in
+                ends.withUnsafeBufferPointer { ends in
+                    for row in 0..<rows {
+                        for index in 0..<width {
+                            if index > 0 { buffer.append(delimiter) }
+                            let cell = index * rows + row
+                            let from = cell == 0 ? 0 : ends[cell - 1]
+                            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[from..<ends[cell]]))
+                        }
+                        buffer.append(0x0A)
+                    }
+                }
             }
-            buffer.append(0x0A)
             if buffer.count >= 1 << 16 { try flush() }
+            start += rows
         }
         try flush()
     }
@@ -156,21 +176,50 @@ public struct CSVWriter<Sink: ByteSink> {
         buffer.removeAll(keepingCapacity: true)
     }
 
-    @inline(__always)
-    private mutating func appendField(_ column: Column, _ row: Int) {
-        if column.isMissing(row) { return }
+    /// Rows formatted at a time.
+    static var blockRows: Int { 4096 }
+
+    /// Formats `column`'s cells in `rows` into ``cells``, recording where each ends in ``ends``.
+    private mutating func appendCells(_ column: Column, _ rows: Range<Int>) {
+        let missing = column.missing
         switch column.values {
-        case .double(let values): buffer.append(contentsOf: NumberFormatting.shortest(values[row]).utf8)
-        case .int(let values): buffer.append(contentsOf: String(values[row]).utf8)
-        case .bool(let values): buffer.append(contentsOf: (values[row] ? "true" : "false").utf8)
-        case .date(let values): buffer.append(contentsOf: ISODate.format(values[row]).utf8)
+        case .double(let values):
+            for row in rows {
+                if missing?[row] != true { values[row].write(to: &cells) }
+                ends.append(cells.bytes.count)
+            }
+        case .int(let values):
+            for row in rows {
+                if missing?[row] != true { cells.append(values[row]) }
+                ends.append(cells.bytes.count)
+            }
+        case .bool(let values):
+            for row in rows {
+                if missing?[row] != true { cells.bytes.append(contentsOf: (values[row] ? "true" : "false").utf8) }
+                ends.append(cells.bytes.count)
+            }
+        case .date(let values):
+            for row in rows {
+                if missing?[row] != true { cells.bytes.append(contentsOf: ISODate.format(values[row]).utf8) }
+                ends.append(cells.bytes.count)
+            }
         case .string(let values):
-            let text = values[row]
-            appendText(text, forceQuotes: text.isEmpty || missingMarkers.contains(text))
+            for row in rows {
+                if missing?[row] != true {
+                    let text = values[row]
+                    CSVWriter.appendText(
+                        text, forceQuotes: text.isEmpty || missingMarkers.contains(text), delimiter: delimiter, to: &cells.bytes)
+                }
+                ends.append(cells.bytes.count)
+            }
         }
     }
 
     private mutating func appendText(_ text: String, forceQuotes: Bool) {
+        CSVWriter.appendText(text, forceQuotes: forceQuotes, delimiter: delimiter, to: &buffer)
+    }
+
+    private static func appendText(_ text: String, forceQuotes: Bool, delimiter: UInt8, to buffer: inout [UInt8]) {
         let utf8 = text.utf8
         let needsQuotes =
             forceQuotes || utf8.first == 0x20 || utf8.last == 0x20
@@ -185,5 +234,38 @@ public struct CSVWriter<Sink: ByteSink> {
             buffer.append(byte)
         }
         buffer.append(UInt8(ascii: "\""))
+    }
+}
+
+/// The bytes of formatted cells, as a text stream numbers print themselves into.
+///
+/// `Double.write(to:)` hands the stream the ASCII bytes of the shortest round-trip form (the same
+/// text as `description`) through `_writeASCII`, without making a `String`: measured, 80 ns a value
+/// against 155 ns through `description`, where a 17-digit number takes a heap allocation. Were that
+/// hook ever to go, `write(_:)` receives the same text as a string.
+struct CellBytes: TextOutputStream {
+    var bytes: [UInt8] = []
+
+    mutating func write(_ string: String) {
+        bytes.append(contentsOf: string.utf8)
+    }
+
+    mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) {
+        bytes.append(contentsOf: buffer)
+    }
+
+    /// Appends `value` in decimal.
+    mutating func append(_ value: Int) {
+        var magnitude = value.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var start = 20
+            repeat {
+                start -= 1
+                digits[start] = UInt8(truncatingIfNeeded: magnitude % 10) &+ UInt8(ascii: "0")
+                magnitude /= 10
+            } while magnitude > 0
+            if value < 0 { bytes.append(UInt8(ascii: "-")) }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start..<20]))
+        }
     }
 }

@@ -28,6 +28,34 @@ struct CSVWriterTests {
         #expect(read.map(\.bitPattern) == values.map(\.bitPattern))
     }
 
+    @Test("Every type, with missing values, over several blocks of rows: each line is its cells in order")
+    func everyTypeManyRows() throws {
+        let rows = 10_000
+        var generator = SplitMix(seed: 11)
+        let doubles: [Double?] = (0..<rows).map { $0 % 7 == 3 ? nil : Double(bitPattern: generator.next() >> 2) * ($0 % 2 == 0 ? 1 : -1) }
+        let ints: [Int?] = (0..<rows).map {
+            $0 % 11 == 5 ? nil : ($0 == 1 ? Int.min : ($0 == 2 ? Int.max : Int(truncatingIfNeeded: generator.next()) >> ($0 % 60)))
+        }
+        let texts: [String?] = (0..<rows).map { $0 % 13 == 0 ? nil : ["plain", "a,b", "say \"hi\"", "", "NA", " padded"][$0 % 6] }
+        let flags: [Bool?] = (0..<rows).map { $0 % 5 == 4 ? nil : $0 % 3 == 0 }
+        let frame = try DataFrame(columns: [
+            Column("d", doubles: doubles), Column("i", ints: ints), Column("t", strings: texts), Column("b", bools: flags),
+        ])
+        func quoted(_ text: String) -> String {
+            let plain = !text.isEmpty && text != "NA" && !text.hasPrefix(" ") && !text.contains(where: { $0 == "," || $0 == "\"" })
+            return plain ? text : "\"" + text.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
+        }
+        var expected = "d,i,t,b\n"
+        for row in 0..<rows {
+            let cells = [
+                doubles[row].map { $0.description } ?? "", ints[row].map { String($0) } ?? "", texts[row].map(quoted) ?? "",
+                flags[row].map { $0 ? "true" : "false" } ?? "",
+            ]
+            expected += cells.joined(separator: ",") + "\n"
+        }
+        #expect(try written(frame) == expected)
+    }
+
     @Test("Text that needs it is quoted, and every kind of text reads back exactly")
     func textRoundTrip() throws {
         let texts: [String?] = ["plain", "with,comma", "with \"quotes\"", "two\nlines", " padded ", "", "NA", "?", nil, "ünïcödé"]
