@@ -27,10 +27,13 @@ struct ScoreCommandTests {
         return found
     }
 
-    @Test("A run killed at any moment leaves no partial output, and a rerun gives byte-identical outputs", arguments: [0.05, 0.2, 0.45])
-    func killAndRerun(after seconds: Double) throws {
+    /// Killed after this share of the time an uninterrupted run takes on this machine: early, midway, late.
+    @Test("A run killed at any moment leaves no partial output, and a rerun gives byte-identical outputs", arguments: [0.1, 0.35, 0.65])
+    func killAndRerun(atShare share: Double) throws {
         let work = try setup(files: 4, rows: 60_000)
+        let started = Date()
         let clean = try Transcript.run(["score", "--artifact", "model.json", "--input", "in", "--output", "clean", "-q"], in: work.url)
+        let seconds = Date().timeIntervalSince(started) * share
         #expect(clean.status == 0, "\(clean)")
         let expected = try outputs(work.url.appendingPathComponent("clean"))
         #expect(expected.count == 4)
