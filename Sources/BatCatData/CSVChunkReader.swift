@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -545,7 +546,8 @@ public final class CSVChunkReader {
         let threads = options.threads
         let (bounds, quoted) = window.buffer.withUnsafeBufferPointer { buffer in
             CSVChunkReader.parallelBounds(
-                buffer.baseAddress!, from: from, to: to, atEnd: atEnd, threads: threads, minimum: options.parallelMinimum)
+                buffer.baseAddress!, from: from, to: to, atEnd: atEnd, segments: threads * CSVChunkReader.segmentsPerThread,
+                minimum: options.parallelMinimum)
         }
         while threadBuilders.count < bounds.count {
             threadBuilders.append(parser.makeBuilders(capacity: max(16, (to - from) / max(1, bounds.count) / 64)))
@@ -566,10 +568,17 @@ public final class CSVChunkReader {
             let parser = self.parser
             slots.withUnsafeMutableBufferPointer { out in
                 nonisolated(unsafe) let out = out
-                DispatchQueue.concurrentPerform(iterations: bounds.count) { index in
-                    let (start, end) = bounds[index]
-                    // Each segment ends just after a line feed outside quotes, so its records are whole.
-                    out[index] = parser.parse(sharedBase, from: start, to: end, atEnd: true, builders: sets[index])
+                // Each thread takes the next segment not yet taken, so a thread the read-ahead (or anything
+                // else) slows down parses fewer of them instead of holding the others up at the end.
+                let next = Atomic<Int>(0)
+                DispatchQueue.concurrentPerform(iterations: min(threads, bounds.count)) { _ in
+                    while true {
+                        let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                        guard index < bounds.count else { return }
+                        let (start, end) = bounds[index]
+                        // Each segment ends just after a line feed outside quotes, so its records are whole.
+                        out[index] = parser.parse(sharedBase, from: start, to: end, atEnd: true, builders: sets[index])
+                    }
                 }
             }
             return slots.map { $0! }
@@ -633,11 +642,15 @@ public final class CSVChunkReader {
         }
     }
 
-    /// Splits `[from, to)` at record ends into up to `threads` stretches when it is large enough to be
+    /// Segments a block is cut into per parsing thread: more than one, so that threads share the work
+    /// out as they go.
+    static let segmentsPerThread = 4
+
+    /// Splits `[from, to)` at record ends into up to `segments` stretches when it is large enough to be
     /// worth it; otherwise one stretch. A record ends at a line feed outside quotes; `quoted` says quotes
     /// were counted to find them (see the fallback in `parseBlock`).
     static func parallelBounds(
-        _ base: UnsafePointer<UInt8>, from: Int, to: Int, atEnd: Bool, threads: Int, minimum: Int
+        _ base: UnsafePointer<UInt8>, from: Int, to: Int, atEnd: Bool, segments threads: Int, minimum: Int
     ) -> (bounds: [(Int, Int)], quoted: Bool) {
         let length = to - from
         guard threads > 1, length >= max(minimum, 1) else { return ([(from, to)], false) }
