@@ -249,14 +249,23 @@ enum LinearAlgebra {
     }
 
     /// `x · w + b` for every row, with `x` given as columns; the same sums, in the same order, as the
-    /// row-major version, so both give identical results.
+    /// row-major version, so both give identical results. Rows go a block at a time (the block of sums
+    /// stays in the cache while every column is added in), and large inputs are split across cores.
     static func predict(columns: [[Double]], rows: Int, weights: [Double], intercept: Double) -> [Double] {
         var out = [Double](repeating: intercept, count: rows)
         out.withUnsafeMutableBufferPointer { o in
-            for (j, column) in columns.enumerated() {
-                let w = weights[j]
-                column.withUnsafeBufferPointer { c in
-                    for row in 0..<rows { o[row] += c[row] * w }
+            nonisolated(unsafe) let o = o
+            _ = parallelRows(rows, minimumPerThread: 100_000) { range in
+                var start = range.lowerBound
+                while start < range.upperBound {
+                    let end = min(range.upperBound, start + 2048)
+                    for (j, column) in columns.enumerated() {
+                        let w = weights[j]
+                        column.withUnsafeBufferPointer { c in
+                            for row in start..<end { o[row] += c[row] * w }
+                        }
+                    }
+                    start = end
                 }
             }
         }

@@ -88,12 +88,13 @@ struct LinearRegressionTests {
         #expect(feature?.message == "feature 'bmi' has a missing or infinite value in row 2")
     }
 
-    /// 1,037 rows (not a multiple of the blocks the Gram sums read) of three features with an offset, and a target.
-    private func wideFrame() throws -> DataFrame {
+    /// `rows` rows (by default not a multiple of the blocks the Gram sums read) of three features with an
+    /// offset, and a target.
+    private func wideFrame(rows: Int = 1037) throws -> DataFrame {
         var generator = SeededGenerator(seed: 7)
         var columns: [[Double]] = [[], [], []]
         var target: [Double] = []
-        for _ in 0..<1037 {
+        for _ in 0..<rows {
             let row = (0..<3).map { j in 1000 * Double(j) + Double(generator.next() % 10_000) / 997 }
             for j in 0..<3 { columns[j].append(row[j]) }
             target.append(3 * row[0] - 0.5 * row[1] + 0.25 * row[2] + Double(generator.next() % 100) / 89)
@@ -126,6 +127,18 @@ struct LinearRegressionTests {
         }
         #expect(model.coefficients.map(\.bitPattern) == direct.coefficients.map(\.bitPattern))
         #expect(model.intercept.bitPattern == direct.intercept.bitPattern)
+    }
+
+    @Test("Predictions from columns, in blocks and across cores, are bit-identical to the row-major model's")
+    func columnPredictionsMatchRowMajor() throws {
+        let frame = try wideFrame(rows: 250_003)
+        let fitted = try Pipeline(estimator: .linearRegression(LinearRegression())).fit(frame, features: ["x0", "x1", "x2"], target: "y")
+        guard case .linear(let model) = fitted.model else {
+            Issue.record("expected a linear model")
+            return
+        }
+        let rowMajor = try model.predict(try frame.matrix(["x0", "x1", "x2"]))
+        #expect(try fitted.predict(frame).values?.map(\.bitPattern) == rowMajor.map(\.bitPattern))
     }
 
     @Test("An infinite feature value in a frame is refused, naming the column and the first row")
