@@ -546,7 +546,8 @@ public final class CSVChunkReader {
         let threads = options.threads
         let (bounds, quoted) = window.buffer.withUnsafeBufferPointer { buffer in
             CSVChunkReader.parallelBounds(
-                buffer.baseAddress!, from: from, to: to, atEnd: atEnd, segments: threads * CSVChunkReader.segmentsPerThread,
+                buffer.baseAddress!, from: from, to: to, atEnd: atEnd,
+                segments: threads > 1 ? threads * CSVChunkReader.segmentsPerThread : 1,
                 minimum: options.parallelMinimum)
         }
         while threadBuilders.count < bounds.count {
