@@ -26,8 +26,8 @@ public struct BatCat: AsyncParsableCommand {
               batcat describe data/raw/patients.csv
               batcat head data/raw/patients.csv -n 5
 
-            Every command takes -v (debug logs), -q (warnings only), --log-file PATH and
-            --log-format json. Data goes to standard output; logs, progress and errors go to
+            Every command takes -v (debug logs), -q (warnings only), --log-file PATH and \
+            --log-format json. Data goes to standard output; logs, progress and errors go to \
             standard error. Exit status: 0 success, 1 failure, 64 bad usage.
             """,
         version: BatCatVersion.current,

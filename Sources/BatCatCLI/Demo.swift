@@ -21,10 +21,10 @@ extension BatCat {
         static let configuration = CommandConfiguration(
             abstract: "Run the whole slice in a fresh folder: scaffold, train, register, serve, call, score.",
             discussion: """
-                Scaffolds a project, trains diabetes-bmi (linear regression on body-mass index) and
-                breast-cancer (imputation, scaling, logistic regression) from the bundled examples,
-                shows their metrics, registers and promotes both, serves diabetes-bmi on a free port
-                with an API key, calls /stream and /batch, scores a batch file with breast-cancer,
+                Scaffolds a project, trains diabetes-bmi (linear regression on body-mass index) and \
+                breast-cancer (imputation, scaling, logistic regression) from the bundled examples, \
+                shows their metrics, registers and promotes both, serves diabetes-bmi on a free port \
+                with an API key, calls /stream and /batch, scores a batch file with breast-cancer, \
                 prints where everything is, stops the server and exits 0. Nothing leaves 127.0.0.1.
 
                 Examples:

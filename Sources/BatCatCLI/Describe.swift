@@ -9,8 +9,8 @@ extension BatCat {
         static let configuration = CommandConfiguration(
             abstract: "Print summary statistics of a CSV file's columns.",
             discussion: """
-                For numbers: count, missing, mean, std (n − 1), min, 25%, 50%, 75%, max.
-                For text and booleans: count, missing, unique, top.
+                For numbers: count, missing, mean, std (n − 1), min, 25%, 50%, 75%, max. \
+                For text and booleans: count, missing, unique, top. \
                 Types are inferred from the first 1,000 rows; override them with --type.
 
                 Examples:
@@ -60,7 +60,7 @@ extension BatCat {
         static let configuration = CommandConfiguration(
             abstract: "Print the first rows of a CSV file.",
             discussion: """
-                Reads only as much of the file as it needs, and writes the rows back as CSV with
+                Reads only as much of the file as it needs, and writes the rows back as CSV with \
                 their types applied (numbers in shortest form, missing values empty).
 
                 Examples:

@@ -65,7 +65,7 @@ extension BatCat {
         static let configuration = CommandConfiguration(
             abstract: "Predict with a model artifact for every row of a CSV file.",
             discussion: """
-                Writes the input's columns (or those named with --keep) followed by `prediction`,
+                Writes the input's columns (or those named with --keep) followed by `prediction`, \
                 and for classifiers one `probability_<class>` column per class.
 
                 Examples:

@@ -10,9 +10,9 @@ extension BatCat {
         static let configuration = CommandConfiguration(
             abstract: "Create a new data-science project folder.",
             discussion: """
-                Creates NAME/ with data/{raw,train,test,result,tmp}, model/, notebook/, script/,
-                test/, report/, log/, docs/, deploy/, a README, a .gitignore that keeps data out of
-                git, config.json with a config.prod.json overlay, deploy/config.json and a
+                Creates NAME/ with data/{raw,train,test,result,tmp}, model/, notebook/, script/, \
+                test/, report/, log/, docs/, deploy/, a README, a .gitignore that keeps data out of \
+                git, config.json with a config.prod.json overlay, deploy/config.json and a \
                 training spec, then prints the tree.
 
                 Examples:
@@ -20,7 +20,7 @@ extension BatCat {
                   batcat new                        ask for the name (on a terminal)
                   batcat new churn-model --force    add the files missing from an existing folder
 
-                NAME may hold letters, digits, '-' and '_'. An existing folder that is not empty
+                NAME may hold letters, digits, '-' and '_'. An existing folder that is not empty \
                 is refused; with --force only missing files are added and no file is overwritten.
                 """
         )

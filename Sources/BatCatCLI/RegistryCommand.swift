@@ -81,8 +81,8 @@ extension BatCat {
             commandName: "registry",
             abstract: "Register model versions and move them through staging, production and archive.",
             discussion: """
-                The registry keeps its metadata in model/registry.sqlite and artifacts in model/artifacts
-                (set registry.path and registry.store to move them; registry.requireApproval: true makes
+                The registry keeps its metadata in model/registry.sqlite and artifacts in model/artifacts \
+                (set registry.path and registry.store to move them; registry.requireApproval: true makes \
                 production need an approval). Every change is recorded in an append-only audit trail.
 
                 Examples:

@@ -16,21 +16,21 @@ extension BatCat {
         static let configuration = CommandConfiguration(
             abstract: "Score CSV files with a model: a file, or every *.csv in a folder, exactly once.",
             discussion: """
-                Each output is written under a temporary name and renamed when complete, then recorded
-                under OUT/_batcat/done/; a rerun skips inputs already scored with the same model, so a
-                killed run is finished by running it again, with identical outputs. Every run writes a
+                Each output is written under a temporary name and renamed when complete, then recorded \
+                under OUT/_batcat/done/; a rerun skips inputs already scored with the same model, so a \
+                killed run is finished by running it again, with identical outputs. Every run writes a \
                 manifest to OUT/_batcat/runs/.
 
-                With --on-bad-rows skip, <name>.rejects.csv lists each row left out: `line` for rows
+                With --on-bad-rows skip, <name>.rejects.csv lists each row left out: `line` for rows \
                 that could not be read, `row` (counting the rows read) for rows the model refused.
 
-                Shards: --shard-index I --shard-count N (default JOB_COMPLETION_INDEX and
-                BATCAT_SHARD_COUNT, as a Kubernetes Indexed Job sets them) score a fixed share of the
+                Shards: --shard-index I --shard-count N (default JOB_COMPLETION_INDEX and \
+                BATCAT_SHARD_COUNT, as a Kubernetes Indexed Job sets them) score a fixed share of the \
                 inputs; N shards together write exactly what one process would.
 
-                --watch keeps running and scores each new file in IN. A file is scored once its size has
-                stayed the same for --settle seconds; names starting with '.' or ending in .part or .tmp
-                are ignored, so a writer that writes under such a name and renames it when done is only
+                --watch keeps running and scores each new file in IN. A file is scored once its size has \
+                stayed the same for --settle seconds; names starting with '.' or ending in .part or .tmp \
+                are ignored, so a writer that writes under such a name and renames it when done is only \
                 read complete.
 
                 Examples:

@@ -16,9 +16,9 @@ extension BatCat {
         static let configuration = CommandConfiguration(
             abstract: "Serve a model over HTTP: /stream, /batch, /invocations, health, metrics and OpenAPI.",
             discussion: """
-                Serves the production version of a registered model (or --version, --alias), and swaps
-                to a newly promoted version without dropping a request; or serves one artifact file.
-                Prediction routes need an x-api-key from the keys file (batcat keys new NAME makes one).
+                Serves the production version of a registered model (or --version, --alias), and swaps \
+                to a newly promoted version without dropping a request; or serves one artifact file. \
+                Prediction routes need an x-api-key from the keys file (batcat keys new NAME makes one). \
                 SIGTERM or Ctrl-C stops accepting, finishes the requests in flight, and exits 0.
 
                 Examples:
@@ -26,7 +26,7 @@ extension BatCat {
                   batcat serve --artifact model.json --port 9000 --no-auth
                   curl -H "x-api-key: $KEY" -d '{"x": [[0.3]]}' http://127.0.0.1:8080/stream
 
-                In a container started as `serve` (SageMaker), it listens on port 8080 and answers
+                In a container started as `serve` (SageMaker), it listens on port 8080 and answers \
                 GET /ping and POST /invocations (application/json or text/csv).
                 """
         )

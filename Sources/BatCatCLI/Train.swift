@@ -12,9 +12,9 @@ extension BatCat {
         static let configuration = CommandConfiguration(
             abstract: "Train a model from a training spec (YAML or JSON) and write its artifact.",
             discussion: """
-                Reads the data the spec names, splits it, fits the preprocessing steps and the
-                estimator, evaluates, checks the gate, and writes the artifact (JSON with a SHA-256
-                digest). A model that fails its gate is not written, and the command exits 1.
+                Reads the data the spec names, splits it, fits the preprocessing steps and the \
+                estimator, evaluates, checks the gate, and writes the artifact (JSON with a SHA-256 \
+                digest). A model that fails its gate is not written, and the command exits 1. \
                 The same spec and data give the same artifact, byte for byte.
 
                 Examples:
