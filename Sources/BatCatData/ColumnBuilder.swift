@@ -294,7 +294,7 @@ final class ColumnAccumulator {
         case .double, .date: doubles.reserveCapacity(total)
         case .int: ints.reserveCapacity(total)
         case .bool: bools.reserveCapacity(total)
-        case .string: break
+        case .string: strings.reserve(total)
         }
     }
 

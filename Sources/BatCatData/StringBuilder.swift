@@ -19,6 +19,11 @@ struct StringBuilder {
 
     var count: Int { encoded ? codes.count : plain.count }
 
+    /// Makes room for `total` values while they are dictionary codes.
+    mutating func reserve(_ total: Int) {
+        if encoded { codes.reserveCapacity(total) }
+    }
+
     mutating func truncate(to rows: Int) {
         if encoded { codes.removeLast(max(0, codes.count - rows)) } else { plain.removeLast(max(0, plain.count - rows)) }
     }
@@ -82,7 +87,7 @@ struct StringBuilder {
             }
             translated.append(code)
         }
-        codes.reserveCapacity(codes.count + other.codes.count)
+        // No exact reserve here: called once per parsed segment, it would reallocate (and copy) every time.
         for code in other.codes { codes.append(translated[Int(code)]) }
         if distinct.count >= 4096 && distinct.count * 2 > codes.count { stopEncoding() }
     }
