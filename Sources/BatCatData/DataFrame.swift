@@ -278,35 +278,7 @@ public struct DataFrame: Sendable, Equatable {
     /// With `allowMissing`, missing values become NaN.
     public func matrix(_ names: [String]? = nil, allowMissing: Bool = false) throws(DataError) -> Matrix {
         let picked = try selecting(names ?? columnNames)
-        let width = picked.columns.count
-        let sources = try picked.numericColumns(allowMissing: allowMissing)
-        let rows = rowCount
-        // Filled in tiles of rows, so the strided writes stay in cache; no zeroing first. Large matrices are
-        // filled by every core, which also shares out the cost of touching fresh memory.
-        let values = [Double](unsafeUninitializedCapacity: rows * width) { buffer, initialized in
-            nonisolated(unsafe) let buffer = buffer
-            let tile = 512
-            let tiles = (rows + tile - 1) / tile
-            let parts = rows * width >= 1 << 20 ? Swift.min(systemCoreCount(), tiles) : 1
-            let fill: @Sendable (Int) -> Void = { part in
-                for t in (tiles * part / parts)..<(tiles * (part + 1) / parts) {
-                    let start = t * tile
-                    let end = Swift.min(start + tile, rows)
-                    for (c, source) in sources.enumerated() {
-                        source.withUnsafeBufferPointer { column in
-                            for r in start..<end { buffer[r * width + c] = column[r] }
-                        }
-                    }
-                }
-            }
-            if parts > 1 {
-                DispatchQueue.concurrentPerform(iterations: parts, execute: fill)
-            } else {
-                fill(0)
-            }
-            initialized = rows * width
-        }
-        return Matrix(rows: rows, columns: width, values: values, columnNames: picked.columnNames)
+        return Matrix(columns: try picked.numericColumns(allowMissing: allowMissing), rows: rowCount, columnNames: picked.columnNames)
     }
 }
 
@@ -374,9 +346,51 @@ public struct Matrix: Sendable, Equatable {
         self.columnNames = columnNames
     }
 
+    /// The row-major matrix of `sources`, each holding `rows` values (as ``DataFrame/numericColumns(_:allowMissing:)``
+    /// gives them).
+    public init(columns sources: [[Double]], rows: Int, columnNames: [String] = []) {
+        let width = sources.count
+        // Filled in tiles of rows, so the strided writes stay in cache; no zeroing first. Large matrices are
+        // filled by every core, which also shares out the cost of touching fresh memory.
+        let values = [Double](unsafeUninitializedCapacity: rows * width) { buffer, initialized in
+            nonisolated(unsafe) let buffer = buffer
+            let tile = 512
+            let tiles = (rows + tile - 1) / tile
+            let parts = rows * width >= 1 << 20 ? Swift.min(systemCoreCount(), tiles) : 1
+            let fill: @Sendable (Int) -> Void = { part in
+                for t in (tiles * part / parts)..<(tiles * (part + 1) / parts) {
+                    let range = (t * tile)..<Swift.min((t + 1) * tile, rows)
+                    Matrix.copyRows(range, of: sources, into: UnsafeMutableBufferPointer(rebasing: buffer[(range.lowerBound * width)...]))
+                }
+            }
+            if parts > 1 {
+                DispatchQueue.concurrentPerform(iterations: parts, execute: fill)
+            } else {
+                fill(0)
+            }
+            initialized = rows * width
+        }
+        self.init(rows: rows, columns: width, values: values, columnNames: columnNames)
+    }
+
+    /// Copies rows `range` of `sources` to the start of `buffer`, row after row (`sources.count` wide).
+    public static func copyRows(_ range: Range<Int>, of sources: [[Double]], into buffer: UnsafeMutableBufferPointer<Double>) {
+        let width = sources.count
+        for (c, source) in sources.enumerated() {
+            source.withUnsafeBufferPointer { column in
+                for r in range { buffer[(r - range.lowerBound) * width + c] = column[r] }
+            }
+        }
+    }
+
     /// How messages name column `index`: `'bmi'`, or `feature 3` when the matrix has no names.
     public func describeColumn(_ index: Int) -> String {
-        index < columnNames.count ? "'\(columnNames[index])'" : "feature \(index + 1)"
+        Matrix.describeColumn(index, names: columnNames)
+    }
+
+    /// How messages name column `index` of columns called `names`: `'bmi'`, or `feature 3` past the names.
+    public static func describeColumn(_ index: Int, names: [String]) -> String {
+        index < names.count ? "'\(names[index])'" : "feature \(index + 1)"
     }
 
     /// The value at `row`, `column`.

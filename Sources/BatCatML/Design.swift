@@ -40,7 +40,7 @@ enum Design: Sendable {
     func describeColumn(_ index: Int) -> String {
         switch self {
         case .matrix(let x): x.describeColumn(index)
-        case .columns(_, _, let names): index < names.count ? "'\(names[index])'" : "feature \(index + 1)"
+        case .columns(_, _, let names): Matrix.describeColumn(index, names: names)
         }
     }
 
@@ -54,15 +54,8 @@ enum Design: Sendable {
                 body(UnsafeBufferPointer(rebasing: values[(range.lowerBound * x.columns)..<(range.upperBound * x.columns)]))
             }
         case .columns(let columns, _, _):
-            let width = columns.count
-            if scratch.count < range.count * width { scratch = [Double](repeating: 0, count: range.count * width) }
-            scratch.withUnsafeMutableBufferPointer { out in
-                for (c, column) in columns.enumerated() {
-                    column.withUnsafeBufferPointer { column in
-                        for r in 0..<range.count { out[r * width + c] = column[range.lowerBound + r] }
-                    }
-                }
-            }
+            if scratch.count < range.count * columns.count { scratch = [Double](repeating: 0, count: range.count * columns.count) }
+            scratch.withUnsafeMutableBufferPointer { Matrix.copyRows(range, of: columns, into: $0) }
             return scratch.withUnsafeBufferPointer { body($0) }
         }
     }
@@ -71,13 +64,7 @@ enum Design: Sendable {
     func matrix() -> Matrix {
         switch self {
         case .matrix(let x): return x
-        case .columns(let columns, let rows, let names):
-            let width = columns.count
-            var values = [Double](repeating: 0, count: rows * width)
-            for (c, column) in columns.enumerated() {
-                for r in 0..<rows { values[r * width + c] = column[r] }
-            }
-            return Matrix(rows: rows, columns: width, values: values, columnNames: names)
+        case .columns(let columns, let rows, let names): return Matrix(columns: columns, rows: rows, columnNames: names)
         }
     }
 
