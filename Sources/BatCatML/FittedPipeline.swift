@@ -51,7 +51,8 @@ public struct FittedPipeline: Codable, Equatable, Sendable {
 
     /// Predictions for every row of `frame`, which must hold every feature (other columns are ignored).
     public func predict(_ frame: DataFrame) throws(MLError) -> Predictions {
-        if case .linear(let fitted) = model {
+        switch model {
+        case .linear(let fitted):
             // Column by column: no row-major copy of the inputs for a model that only needs x · w + b.
             let columns = try inputColumns(for: frame)
             guard columns.count == fitted.featureCount else {
@@ -62,12 +63,8 @@ public struct FittedPipeline: Codable, Equatable, Sendable {
             return Predictions(
                 values: LinearAlgebra.predict(
                     columns: columns, rows: frame.rowCount, weights: fitted.coefficients, intercept: fitted.intercept))
-        }
-        let x = try matrix(for: frame)
-        switch model {
-        case .linear(let fitted):
-            return Predictions(values: try fitted.predict(x))
         case .logistic(let fitted):
+            let x = try matrix(for: frame)
             let probabilities = try fitted.predictProbabilities(x)
             var labels: [ClassLabel] = []
             labels.reserveCapacity(probabilities.rows)
