@@ -101,9 +101,7 @@ public enum NumberParsing {
     public static func scanInt(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> (Int, UnsafePointer<UInt8>)? {
         var p = start
         guard p < end else { return nil }
-        let first = p.pointee
-        let negative = first == UInt8(ascii: "-")
-        p += (negative || first == UInt8(ascii: "+")) ? 1 : 0
+        let negative = skipSign(&p)
         var magnitude: UInt64 = 0
         let digits = digitRun(&p, end, &magnitude)
         guard digits > 0 && digits <= 18 else { return nil }
@@ -131,11 +129,7 @@ public enum NumberParsing {
     public static func scanDouble(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> (Double, UnsafePointer<UInt8>)? {
         var p = start
         guard p < end else { return nil }
-        // Branch-free sign handling: signs are random in real data, and a mispredicted branch costs
-        // about as much as parsing the digits.
-        let first = p.pointee
-        let negative = first == UInt8(ascii: "-")
-        p += (negative || first == UInt8(ascii: "+")) ? 1 : 0
+        let negative = skipSign(&p)
         var significand: UInt64 = 0
         let integerDigits = digitRun(&p, end, &significand)
         var fractionDigits = 0
@@ -153,6 +147,16 @@ public enum NumberParsing {
         var value = Double(significand)
         value /= powerOfTen(fractionDigits)
         return (Double(bitPattern: value.bitPattern | (negative ? 1 << 63 : 0)), p)
+    }
+
+    /// Moves `p` (which must be before the end) past a `-` or `+` and says whether it was `-`. Branch-free:
+    /// signs are random in real data, and a mispredicted branch costs about as much as parsing the digits.
+    @inline(__always)
+    static func skipSign(_ p: inout UnsafePointer<UInt8>) -> Bool {
+        let first = p.pointee
+        let negative = first == UInt8(ascii: "-")
+        p += (negative || first == UInt8(ascii: "+")) ? 1 : 0
+        return negative
     }
 
     /// Reads the decimal digits at `p` into `significand` (which overflows silently past 19 digits) and
@@ -192,11 +196,7 @@ public enum NumberParsing {
     static func scanDoubleBytewise(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> (Double, UnsafePointer<UInt8>)? {
         var p = start
         guard p < end else { return nil }
-        var negative = false
-        if p.pointee == UInt8(ascii: "-") || p.pointee == UInt8(ascii: "+") {
-            negative = p.pointee == UInt8(ascii: "-")
-            p += 1
-        }
+        let negative = skipSign(&p)
         var significand: UInt64 = 0
         var digits = 0
         var exponent = 0
