@@ -56,5 +56,5 @@ def parse_args(doc):
 
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--file", default=os.path.join(HERE, "data", "bench-1m.csv"))
+    parser.add_argument("--file", default=DEFAULT_DATA)
     return parser.parse_args()
