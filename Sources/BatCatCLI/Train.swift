@@ -5,6 +5,7 @@ import BatCatML
 import BatCatRegistry
 import Foundation
 import Logging
+import Synchronization
 
 extension BatCat {
     /// `batcat train`: trains a model from a spec.
@@ -37,7 +38,7 @@ extension BatCat {
         func run() async throws {
             let logger = try global.bootstrapLoggingFromFlags(label: "batcat.train")
             let start = ContinuousClock.now
-            let progress = Progress(enabled: !global.quiet)
+            let progress = Progress(enabled: !global.quiet, logger: logger)
             let run = try TrainingRun(spec: spec, output: output, logger: logger, progress: progress)
             let result = run.result
             let artifact = result.artifact
@@ -140,15 +141,37 @@ struct CLIError: ReportableError {
 }
 
 /// Step-by-step progress on standard error, only when it is a terminal.
+/// With a logger, each step's duration is also logged at debug level when the next one starts (or at
+/// `finish()`), so `-v` shows where the time went.
 final class Progress: Sendable {
     private let enabled: Bool
+    private let logger: Logger?
+    private let current = Mutex<(text: String, start: ContinuousClock.Instant)?>(nil)
 
-    init(enabled: Bool) {
+    init(enabled: Bool, logger: Logger? = nil) {
         self.enabled = enabled && isatty(2) == 1
+        self.logger = logger
     }
 
     func step(_ text: String) {
         if enabled { Console.err("  \(text)…\n") }
+        logFinished(next: text)
+    }
+
+    /// Logs the duration of the last step.
+    func finish() {
+        logFinished(next: nil)
+    }
+
+    private func logFinished(next: String?) {
+        let now = ContinuousClock.now
+        let finished = current.withLock { current in
+            defer { current = next.map { ($0, now) } }
+            return current
+        }
+        guard let logger, let finished else { return }
+        let seconds = String(format: "%.3f", (now - finished.start).inSeconds)
+        logger.debug("step done", metadata: ["step": "\(finished.text)", "seconds": "\(seconds)"])
     }
 }
 
@@ -196,6 +219,10 @@ struct TrainingRun {
         let options = TrainingOptions(version: BatCatVersion.current, makeHasher: { FingerprintHasher() }, progress: { progress.step($0) })
         result = try Trainer.train(trainingSpec, frame: frame, options: options)
         digest = try result.artifact.digest
-        if result.passed { try AtomicFile.write(try result.artifact.fileBytes(), to: outputPath) }
+        if result.passed {
+            progress.step("writing \(outputPath)")
+            try AtomicFile.write(try result.artifact.fileBytes(), to: outputPath)
+        }
+        progress.finish()
     }
 }

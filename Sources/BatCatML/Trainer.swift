@@ -84,7 +84,7 @@ public enum Trainer {
         let used = try selecting(frame, features + [spec.target])
 
         // The fingerprint is a pass of SHA-256 over all the data: it runs beside the fit and evaluation.
-        options.progress("fingerprinting \(used.rowCount) rows")
+        options.progress("fingerprinting \(used.rowCount) rows in the background")
         let fingerprinting = BackgroundWork { () throws(MLError) -> String in try Trainer.fingerprint(used, makeHasher: options.makeHasher)
         }
 
@@ -113,6 +113,7 @@ public enum Trainer {
             let value = allMetrics[condition.metric] ?? .nan
             return (condition, value, value.isFinite && condition.passes(value))
         }
+        options.progress("waiting for the fingerprint")
         let dataFingerprint = try fingerprinting.value()
         let artifact = ModelArtifact(
             batcatVersion: options.version, name: spec.name, task: classifier ? "classification" : "regression", pipeline: fitted,

@@ -33,6 +33,24 @@ struct TrainCommandTests {
         #expect(FileManager.default.fileExists(atPath: work.url.appendingPathComponent("diabetes-bmi/diabetes-bmi.model.json").path))
     }
 
+    @Test("With -v, each step of training logs how long it took, in order")
+    func stepTimes() throws {
+        let work = try example("diabetes-bmi")
+        let transcript = try Transcript.run(["train", "diabetes-bmi/train.yaml", "-v"], in: work.url)
+        #expect(transcript.status == 0, "\(transcript)")
+        let steps = transcript.stderr.split(separator: "\n").compactMap { line -> String? in
+            guard line.contains("debug batcat.train: step done"),
+                let match = line.firstMatch(of: #/seconds=[0-9]+\.[0-9]{3} step="([^"]+)"/#)
+            else { return nil }
+            return String(match.1)
+        }
+        #expect(
+            steps == [
+                "reading diabetes.csv", "fingerprinting 442 rows in the background", "fitting on 422 rows", "evaluating on 20 rows",
+                "waiting for the fingerprint", "writing diabetes-bmi/diabetes-bmi.model.json",
+            ], "\(transcript.stderr)")
+    }
+
     @Test("The same spec and data trained in two processes give byte-identical artifacts")
     func reproducible() throws {
         let work = try example("breast-cancer")
