@@ -331,9 +331,20 @@ final class ColumnAccumulator {
                 defer { values = [] }
                 return values
             }
-            let head = Array(values[..<taken])
-            values.removeFirst(taken)
-            return head
+            guard values.count - taken < taken else {
+                let head = Array(values[..<taken])
+                values.removeFirst(taken)
+                return head
+            }
+            // Fewer rows stay than go (a chunk is usually many blocks' rows, and less than a block is left
+            // over): the rows that go keep the buffer, uncopied, and the rest move to a new one of the same
+            // capacity, ready for the next chunk.
+            var rest: [Element] = []
+            rest.reserveCapacity(values.capacity)
+            rest.append(contentsOf: values[taken...])
+            values.removeLast(values.count - taken)
+            defer { values = rest }
+            return values
         }
         var mask: [Bool]?
         if missing != nil {

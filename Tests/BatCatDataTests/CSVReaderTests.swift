@@ -189,10 +189,12 @@ struct CSVReaderTests {
         #expect(error?.message == "bad.csv:3:1: the value in column 'name' is not valid UTF-8 text")
     }
 
-    @Test("Chunks have exactly N rows (the last fewer) and together equal a whole read", arguments: [1, 7, 100, 1000])
+    @Test(
+        "Chunks have exactly N rows (the last fewer) and together equal a whole read, missing values included",
+        arguments: [1, 7, 100, 1000])
     func chunks(rows: Int) throws {
-        var text = "id,x,s\n"
-        for i in 0..<523 { text += "\(i),\(Double(i) / 8),\"s,\(i % 5)\"\n" }
+        var text = "id,x,s,m\n"
+        for i in 0..<523 { text += "\(i),\(Double(i) / 8),\"s,\(i % 5)\",\(i % 4 == 0 ? "" : String(i))\n" }
         var options = CSVOptions()
         options.blockSize = 256
         let whole = try CSVReader().read(text: text)
