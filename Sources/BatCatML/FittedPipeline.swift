@@ -297,6 +297,8 @@ public struct Pipeline: Codable, Hashable, Sendable {
                 .invalidData, "the target '\(column.name)' holds text, so it cannot be regressed on",
                 hints: ["use logisticRegression to predict categories, or fix the column"])
         }
+        // One vectorised pass when nothing is missing; the row is searched for only when there is one to name.
+        guard column.missing != nil || !Design.allFinite(values) else { return values }
         if let row = values.indices.first(where: { column.isMissing($0) || !values[$0].isFinite }) {
             throw MLError(
                 .invalidData, "the target '\(column.name)' is missing or not finite in row \(row + 1)",

@@ -108,6 +108,17 @@ struct TrainerTests {
         #expect(error?.hints == ["add a oneHotEncoder or ordinalEncoder step for text features"])
     }
 
+    @Test("A missing, NaN or infinite target is refused, naming its row", arguments: [0, 1, 2])
+    func badTarget(kind: Int) throws {
+        var target: [Double?] = [1, 2, 3, 4, 5, 6]
+        target[4] = [nil, Double.nan, -Double.infinity][kind]
+        let frame = try DataFrame(columns: [Column("x", doubles: [1, 2, 3, 4, 5, 7]), Column("y", doubles: target)])
+        let error = #expect(throws: MLError.self) {
+            try Pipeline(estimator: .linearRegression(LinearRegression())).fit(frame, features: ["x"], target: "y")
+        }
+        #expect(error?.message == "the target 'y' is missing or not finite in row 5")
+    }
+
     @Test("A class with one row cannot be split by strata")
     func stratifiedSingleton() {
         let labels: [ClassLabel] = [.int(1), .int(1), .int(1), .int(2)]
