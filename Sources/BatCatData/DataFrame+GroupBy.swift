@@ -246,17 +246,18 @@ public enum Statistics {
 
     static func histogramQuantiles(_ values: [Double], _ qs: [Double]) -> [Double?] {
         let n = values.count
-        var counts = [Int](repeating: 0, count: 1 << 16)
+        // 32-bit counts: the table is half the size in the cache, and a column has fewer than 2^32 values.
+        var counts = [UInt32](repeating: 0, count: 1 << 16)
         values.withUnsafeBufferPointer { buffer in
             counts.withUnsafeMutableBufferPointer { counts in
-                for value in buffer { counts[Int(sortKey(value) >> 48)] += 1 }
+                for value in buffer { counts[Int(truncatingIfNeeded: sortKey(value) >> 48)] &+= 1 }
             }
         }
         var starts = [Int](repeating: 0, count: 1 << 16)
         var running = 0
         for bucket in 0..<(1 << 16) {
             starts[bucket] = running
-            running += counts[bucket]
+            running += Int(counts[bucket])
         }
         func bucket(ofRank rank: Int) -> Int {
             var low = 0
@@ -279,7 +280,7 @@ public enum Statistics {
         var slotOf = [UInt8](repeating: 0, count: 1 << 16)
         var members = needed.map { bucket -> [Double] in
             var array: [Double] = []
-            array.reserveCapacity(counts[bucket])
+            array.reserveCapacity(Int(counts[bucket]))
             return array
         }
         for (slot, bucket) in needed.enumerated() { slotOf[bucket] = UInt8(slot + 1) }
