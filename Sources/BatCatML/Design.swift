@@ -72,7 +72,7 @@ enum Design: Sendable {
     func firstNonFinite() -> (row: Int, column: Int)? {
         switch self {
         case .matrix(let x):
-            guard !Design.allFinite(x.values), let index = x.values.firstIndex(where: { !$0.isFinite }) else { return nil }
+            guard let index = Design.firstNonFinite(in: x.values) else { return nil }
             return (index / x.columns, index % x.columns)
         case .columns(let columns, _, _):
             var first: (row: Int, column: Int)?
@@ -83,6 +83,13 @@ enum Design: Sendable {
             }
             return first
         }
+    }
+
+    /// The index of the first missing or infinite value; the search runs only when ``allFinite(_:)`` says
+    /// there is one.
+    static func firstNonFinite(in values: [Double]) -> Int? {
+        guard !allFinite(values) else { return nil }
+        return values.firstIndex { !$0.isFinite }
     }
 
     /// Whether every value is finite, in one pass the compiler vectorises: x − x is 0 for a finite x

@@ -297,9 +297,14 @@ public struct Pipeline: Codable, Hashable, Sendable {
                 .invalidData, "the target '\(column.name)' holds text, so it cannot be regressed on",
                 hints: ["use logisticRegression to predict categories, or fix the column"])
         }
-        // One vectorised pass when nothing is missing; the row is searched for only when there is one to name.
-        guard column.missing != nil || !Design.allFinite(values) else { return values }
-        if let row = values.indices.first(where: { column.isMissing($0) || !values[$0].isFinite }) {
+        // Without missing values, one vectorised pass (see `Design.firstNonFinite(in:)`).
+        let row: Int?
+        if column.missing == nil {
+            row = Design.firstNonFinite(in: values)
+        } else {
+            row = values.indices.first { column.isMissing($0) || !values[$0].isFinite }
+        }
+        if let row {
             throw MLError(
                 .invalidData, "the target '\(column.name)' is missing or not finite in row \(row + 1)",
                 hints: ["drop rows whose target is missing before training"])

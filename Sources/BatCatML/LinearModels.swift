@@ -276,7 +276,7 @@ enum LinearModelSolver {
 
 /// A regression target must be finite numbers.
 func checkTarget(_ y: [Double]) throws(MLError) {
-    if let row = y.firstIndex(where: { !$0.isFinite }) {
+    if let row = Design.firstNonFinite(in: y) {
         throw MLError(
             .invalidData, "the target is missing or not finite in row \(row + 1)",
             hints: ["drop the rows whose target is missing before training; a model cannot learn from them"])
