@@ -651,13 +651,13 @@ public final class CSVChunkReader {
     /// worth it; otherwise one stretch. A record ends at a line feed outside quotes; `quoted` says quotes
     /// were counted to find them (see the fallback in `parseBlock`).
     static func parallelBounds(
-        _ base: UnsafePointer<UInt8>, from: Int, to: Int, atEnd: Bool, segments threads: Int, minimum: Int
+        _ base: UnsafePointer<UInt8>, from: Int, to: Int, atEnd: Bool, segments: Int, minimum: Int
     ) -> (bounds: [(Int, Int)], quoted: Bool) {
         let length = to - from
-        guard threads > 1, length >= max(minimum, 1) else { return ([(from, to)], false) }
+        guard segments > 1, length >= max(minimum, 1) else { return ([(from, to)], false) }
         let quoted = memchr(base + from, Int32(UInt8(ascii: "\"")), length) != nil
         // The record ends nearest after each target, and the last one in the block.
-        var targets = (1..<threads).map { from + length * $0 / threads }
+        var targets = (1..<segments).map { from + length * $0 / segments }
         var cuts: [Int] = []
         var lastEnd = -1
         var position = from
