@@ -171,6 +171,10 @@ struct SegmentParser: @unchecked Sendable {
     let types: [ColumnType]
     let names: [String]
     let policy: BadLinePolicy
+    #if arch(x86_64)
+    /// The two-pass reader of plain decimals; `nil` when the delimiter could be part of a number.
+    var decimals: PlainDecimals?
+    #endif
     var isDouble: [Bool] { types.map { $0 == .double } }
 
     /// Whether a missing marker could be read as a number (such as `-999`), so every number must be
@@ -320,6 +324,12 @@ struct SegmentParser: @unchecked Sendable {
         }
         let slotCount = expectedFields
         let onlyDoubles = kinds.allSatisfy { $0 == .double || $0 == .skip }
+        #if arch(x86_64)
+        // Plain decimal records go through the two-pass reader until a stretch is not plain (quotes, CR).
+        var useDecimals = onlyDoubles && !checkMarkers && decimals != nil
+        let offsets = UnsafeMutablePointer<Int32>.allocate(capacity: useDecimals ? PlainDecimals.offsetCapacity : 1)
+        defer { offsets.deallocate() }
+        #endif
         kinds.withUnsafeBufferPointer { kinds in
             withUnsafeTemporaryAllocation(of: UnsafeMutableRawPointer?.self, capacity: slotCount) { slots in
                 withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * slotCount) { spans in
@@ -329,9 +339,27 @@ struct SegmentParser: @unchecked Sendable {
                         var rows = 0
                         if onlyDoubles {
                             // Files of numbers only take a loop of their own, small enough to inline the number parser.
-                            while rows < batch && position < to,
-                                let next = doublesRecord(base, from: position, to: to, slots: slots, row: rows, checkMarkers: checkMarkers)
-                            {
+                            while rows < batch && position < to {
+                                #if arch(x86_64)
+                                if let decimals, useDecimals {
+                                    let outcome = decimals.records(
+                                        base, from: position, to: to, expectedFields: expectedFields, slots: slots, row: rows, limit: batch,
+                                        offsets: offsets)
+                                    rows += outcome.rows
+                                    position = outcome.position
+                                    switch outcome.stop {
+                                    case .limit: continue
+                                    // The scalar path takes this record; a stretch that is not plain, the rest.
+                                    case .record: break
+                                    case .stretch: useDecimals = false
+                                    }
+                                    guard rows < batch && position < to else { continue }
+                                }
+                                #endif
+                                guard
+                                    let next = doublesRecord(
+                                        base, from: position, to: to, slots: slots, row: rows, checkMarkers: checkMarkers)
+                                else { break }
                                 position = next
                                 rows += 1
                             }
@@ -491,6 +519,9 @@ public final class CSVChunkReader {
             tokenizer: CSVTokenizer(delimiter: options.delimiter), matcher: MissingMatcher(options.missingMarkers),
             expectedFields: setup.fieldCount, fieldIndexes: setup.fieldIndexes, types: setup.schema.fields.map(\.type),
             names: setup.schema.names, policy: options.onBadLines)
+        #if arch(x86_64)
+        parser.decimals = PlainDecimals(delimiter: options.delimiter)
+        #endif
         accumulators = parser.types.map { ColumnAccumulator(type: $0) }
         done = setup.fieldCount == 0
     }

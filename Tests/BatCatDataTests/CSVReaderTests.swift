@@ -467,6 +467,76 @@ struct NumericCSVTests {
         }
     }
 
+    @Test(
+        "Files of numbers read the same through every path: plain decimals of every shape beside exponents, long numbers, missing values, quotes and CR LF"
+    )
+    func plainDecimalShapes() throws {
+        var generator = SplitMix(seed: 2024)
+        func digits(_ count: Int) -> String { String((0..<count).map { _ in Character(String(generator.next() % 10)) }) }
+        func spelling() -> String {
+            let sign = ["", "", "-", "+"][Int(generator.next() % 4)]
+            switch generator.next() % 20 {
+            case 0: return ""
+            case 1: return "NA"
+            case 2: return "\(digits(1)).\(digits(3))e\(Int(generator.next() % 40) - 20)"
+            case 3: return sign + digits(10) + "." + digits(9)  // 19 digits: past the two-pass path
+            case 4: return sign + "9007199254740993"  // above 2^53
+            case 5: return sign + "." + digits(Int(generator.next() % 6) + 1)
+            case 6: return sign + digits(Int(generator.next() % 4) + 1) + "."
+            case 7: return sign + "0" + digits(15)
+            default:
+                let whole = Int(generator.next() % 8) + 1
+                let fraction = Int(generator.next() % UInt64(17 - whole))
+                return sign + digits(whole) + (fraction > 0 ? "." + digits(fraction) : "")
+            }
+        }
+        var text = "a,b,c,d\n"
+        var expected: [[Double?]] = [[], [], [], []]
+        for row in 0..<12_000 {
+            var fields: [String] = []
+            for column in 0..<4 {
+                var field = spelling()
+                // Now and then a quoted number, and a stretch of CR LF lines.
+                if row % 997 == 5 && column == 2 && !field.isEmpty && field != "NA" { field = "\"\(field)\"" }
+                fields.append(field)
+                let bare = field.filter { $0 != "\"" }
+                expected[column].append(bare.isEmpty || bare == "NA" ? nil : Double(bare)!)
+            }
+            text += fields.joined(separator: ",") + (row >= 7_000 && row < 7_300 ? "\r\n" : "\n")
+        }
+        var options = CSVOptions(threads: 2, blockSize: 1 << 16)
+        options.types = ["a": .double, "b": .double, "c": .double, "d": .double]
+        for threads in [1, 2] {
+            options.threads = threads
+            let frame = try CSVReader(options: options).read(text: text)
+            #expect(frame.rowCount == 12_000)
+            for (index, name) in ["a", "b", "c", "d"].enumerated() {
+                let column = try #require(frame[name])
+                let mismatches = (0..<column.count).filter { row in
+                    guard case .double(let value) = column.cell(row) else { return expected[index][row] != nil }
+                    return value.bitPattern != expected[index][row]?.bitPattern
+                }
+                #expect(
+                    mismatches.isEmpty,
+                    "column \(name), \(threads) threads: rows \(mismatches.prefix(5).map { (column.cell($0), expected[index][$0]) })")
+            }
+        }
+    }
+
+    @Test("A record with a field too many or too few deep in a file of numbers names its line")
+    func fieldCountDeepInNumbers() {
+        var text = "x,y,z\n"
+        for row in 0..<20_000 { text += "\(Double(row) / 8),-\(row).25,0.\(row)\n" }
+        for (bad, found) in [("1.5,2.5,3.5,4.5", 4), ("1.5,2.5", 2)] {
+            var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            lines[15_001] = bad
+            let error = #expect(throws: DataError.self) {
+                try CSVReader(options: CSVOptions(threads: 2, blockSize: 1 << 16)).read(text: lines.joined(separator: "\n"), name: "n.csv")
+            }
+            #expect(error?.message == "n.csv:15002: expected 3 fields, found \(found)")
+        }
+    }
+
     private func format6(_ value: Double) -> String {
         let scaled = Int((value * 1_000_000).rounded())
         let sign = scaled < 0 ? "-" : ""

@@ -1,0 +1,198 @@
+#if arch(x86_64)
+import _Builtin_intrinsics.intel
+
+/// Reads records of plain decimal numbers in two passes with SSE2 instructions, which every x86-64
+/// processor has: first the offsets of every delimiter and line feed in a stretch of bytes, 64 bytes at
+/// a time; then each field, whose two ends are now known, sixteen bytes at a time.
+///
+/// Hand-written because it is the hot loop of every CSV read, and no library in reach parses numbers from
+/// raw bytes. The scalar parser (``NumberParsing``) finds a field's end only by reading its digits, so each
+/// field waits for the one before it; with the ends known first, the fields of a row are independent and
+/// the processor works on several at once. Parsing the 200 MB benchmark file from memory on one thread:
+/// 0.27–0.30 s scalar, 0.20–0.23 s this way; a chunked read of it on two threads, six alternating runs of
+/// each: median 0.27 → 0.22 s.
+///
+/// A field is read here when it is an optional sign, then at most sixteen digits with at most one point
+/// among them (`-0.086910`, `17`, `5.`), and its digits make at most 2^53. Then one division by an exact
+/// power of ten rounds correctly (Clinger's fast path), so the value is bit for bit what
+/// ``NumberParsing/scanDouble(_:_:)`` gives. Anything else — exponents, longer numbers, a missing value,
+/// quotes, CR — is left to the scalar and general paths.
+struct PlainDecimals: @unchecked Sendable {
+    let delimiter: UInt8
+    /// 16 zero bytes then 16 bytes of ones: the 16 bytes at `count` end in `count` ones. Made once for
+    /// the process and never freed.
+    private let masks: UnsafeRawPointer
+
+    /// Bytes a window of the first pass covers at most; separator offsets are kept for one window at a time.
+    static let window = 4096
+    /// Offsets a window can produce: one a byte, and room for the eight written at once past the last one.
+    static let offsetCapacity = window + 64
+
+    /// `nil` when the delimiter could be part of a number, or is a quote or a line break.
+    init?(delimiter: UInt8) {
+        guard !"0123456789.+-\"\r\n".utf8.contains(delimiter) else { return nil }
+        self.delimiter = delimiter
+        masks = PlainDecimals.sharedMasks
+    }
+
+    /// Written once, before any reader can see it, and only read after.
+    private nonisolated(unsafe) static let sharedMasks: UnsafeRawPointer = {
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: 32, alignment: 16)
+        for index in 0..<32 { raw.storeBytes(of: index < 16 ? 0 : 0xFF, toByteOffset: index, as: UInt8.self) }
+        return UnsafeRawPointer(raw)
+    }()
+
+    /// What ``records(_:from:to:expectedFields:slots:row:limit:offsets:)`` did.
+    struct Outcome {
+        /// Rows written (from the `row` given).
+        var rows: Int
+        /// Where the next record starts.
+        var position: Int
+        /// Why it stopped: the limit was reached, or a record this path does not read is next (the scalar
+        /// path should take it), or the stretch left has too few bytes or holds a quote or CR.
+        var stop: Stop
+    }
+
+    enum Stop {
+        case limit, record, stretch
+    }
+
+    /// Parses whole records from `from` while they are plain decimals (skipping fields whose slot is
+    /// `nil`), writing each value to `slots[field][row]`, up to `limit` rows. Never reads before offset 0
+    /// of `base` or at or past `to`; `offsets` holds ``offsetCapacity`` values.
+    @inline(__always)
+    func records(
+        _ base: UnsafePointer<UInt8>, from: Int, to: Int, expectedFields: Int,
+        slots: UnsafeMutableBufferPointer<UnsafeMutableRawPointer?>, row: Int, limit: Int, offsets: UnsafeMutablePointer<Int32>
+    ) -> Outcome {
+        var position = from
+        var row = row
+        let last = expectedFields - 1
+        // A field is loaded from 17 bytes before its end.
+        guard from >= 17 else { return Outcome(rows: 0, position: from, stop: .record) }
+        let first = row
+        while row < limit {
+            let blocks = (min(to, position + PlainDecimals.window) - position) / 64
+            guard blocks > 0 else { return Outcome(rows: row - first, position: position, stop: .stretch) }
+            let (count, plain) = separators(base, from: position, blocks: blocks, into: offsets)
+            guard plain else { return Outcome(rows: row - first, position: position, stop: .stretch) }
+            var taken = 0
+            var start = position
+            var whole = count / expectedFields
+            if whole == 0 { return Outcome(rows: row - first, position: position, stop: .stretch) }
+            whole = min(whole, limit - row)
+            for _ in 0..<whole {
+                var fieldStart = start
+                for field in 0...last {
+                    let end = position + Int(offsets[taken + field])
+                    guard base[end] == (field == last ? 0x0A : delimiter) else {
+                        return Outcome(rows: row - first, position: start, stop: .record)
+                    }
+                    if let slot = slots[field] {
+                        guard let value = value(base, fieldStart, end) else {
+                            return Outcome(rows: row - first, position: start, stop: .record)
+                        }
+                        slot.assumingMemoryBound(to: Double.self)[row] = value
+                    }
+                    fieldStart = end + 1
+                }
+                taken += expectedFields
+                start = fieldStart
+                row += 1
+            }
+            position = start
+        }
+        return Outcome(rows: row - first, position: position, stop: .limit)
+    }
+
+    /// Writes the offsets (from `from`) of the delimiters and line feeds in `blocks` 64-byte blocks from
+    /// `from` to `offsets`, and says whether those bytes hold no quote and no CR.
+    @inline(__always)
+    private func separators(
+        _ base: UnsafePointer<UInt8>, from: Int, blocks: Int, into offsets: UnsafeMutablePointer<Int32>
+    ) -> (count: Int, plain: Bool) {
+        let delimiters = _mm_set1_epi8(CChar(bitPattern: delimiter))
+        let lineFeeds = _mm_set1_epi8(0x0A)
+        let quotes = _mm_set1_epi8(0x22)
+        let returns = _mm_set1_epi8(0x0D)
+        var special = _mm_setzero_si128()
+        var count = 0
+        for block in 0..<blocks {
+            let offset = 64 * block
+            let p = base + from + offset
+            var bits: UInt64 = 0
+            for lane in 0..<4 {
+                let bytes = load(p + 16 * lane)
+                bits |= mask(_mm_or_si128(_mm_cmpeq_epi8(bytes, delimiters), _mm_cmpeq_epi8(bytes, lineFeeds))) << UInt64(16 * lane)
+                special = _mm_or_si128(special, _mm_or_si128(_mm_cmpeq_epi8(bytes, quotes), _mm_cmpeq_epi8(bytes, returns)))
+            }
+            // Eight offsets are written whatever the count (a row of numbers has about seven a block), so
+            // the loop has no branch to mispredict; the rare ninth and later take a second loop.
+            let found = bits.nonzeroBitCount
+            let base32 = Int32(truncatingIfNeeded: offset)
+            for index in 0..<8 {
+                offsets[count + index] = base32 &+ Int32(truncatingIfNeeded: bits.trailingZeroBitCount)
+                bits &= bits &- 1
+            }
+            var index = 8
+            while bits != 0 {
+                offsets[count + index] = base32 &+ Int32(truncatingIfNeeded: bits.trailingZeroBitCount)
+                bits &= bits &- 1
+                index += 1
+            }
+            count += found
+        }
+        return (count, _mm_movemask_epi8(special) == 0)
+    }
+
+    /// The plain decimal in `[start, end)`, or `nil`; reads the 17 bytes before `end`.
+    @inline(__always)
+    func value(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Double? {
+        let length = end - start
+        guard length >= 1 && length <= 16 else { return nil }
+        let zero = _mm_set1_epi8(0x30)
+        // The field ends in lane 15; `shifted` is the same bytes one lane later.
+        let lanes = _mm_sub_epi8(load(base + end - 16), zero)
+        let shifted = _mm_sub_epi8(load(base + end - 17), zero)
+        let inField = (UInt64(0xFFFF) << UInt64(16 - length)) & 0xFFFF
+        let points = mask(_mm_cmpeq_epi8(lanes, _mm_set1_epi8(CChar(UInt8(ascii: ".")) - 0x30))) & inField
+        let digits = mask(_mm_cmpeq_epi8(_mm_min_epu8(lanes, _mm_set1_epi8(9)), lanes))
+        // Branch-free: signs are random in real data, and a mispredicted branch costs more than the digits.
+        let first = base[start]
+        let negative = first == UInt8(ascii: "-")
+        let signed = (first &- UInt8(ascii: "+")) & 0xFD == 0 ? 1 : 0
+        let sign = UInt64(signed) << UInt64(16 - length)
+        let hasPoint = points != 0 ? 1 : 0
+        let fractionDigits = hasPoint == 1 ? points.leadingZeroBitCount - 48 : 0
+        let allDigits = length - signed - hasPoint
+        guard (digits | points | sign) & inField == inField, points & (points &- 1) == 0, allDigits >= 1 else { return nil }
+        // The digits after the point where they stand, those before it from the load one byte earlier (so the
+        // point drops out); without a point, all of them where they stand. Lanes before the number are zero.
+        let fractionMask = (masks + (hasPoint == 1 ? fractionDigits : allDigits)).loadUnaligned(as: SIMD2<Int64>.self)
+        let numberMask = (masks + allDigits).loadUnaligned(as: SIMD2<Int64>.self)
+        let number = _mm_or_si128(_mm_and_si128(lanes, fractionMask), _mm_andnot_si128(fractionMask, _mm_and_si128(shifted, numberMask)))
+        // Pairs, fours and eights of digits: 10a + b, 100ab + cd, 10000abcd + efgh.
+        let none = _mm_setzero_si128()
+        let pairs = _mm_packs_epi32(
+            _mm_madd_epi16(_mm_unpacklo_epi8(number, none), _mm_set1_epi32(0x0001_000A)),
+            _mm_madd_epi16(_mm_unpackhi_epi8(number, none), _mm_set1_epi32(0x0001_000A)))
+        let fours = _mm_madd_epi16(pairs, _mm_set1_epi32(0x0001_0064))
+        let eights = UInt64(bitPattern: _mm_cvtsi128_si64(_mm_madd_epi16(_mm_packs_epi32(fours, fours), _mm_set1_epi32(0x0001_2710))))
+        let significand = (eights & 0xFFFF_FFFF) &* 100_000_000 &+ (eights >> 32)
+        guard significand <= 1 << 53 else { return nil }
+        let value = Double(significand) / NumberParsing.powerOfTen(fractionDigits)
+        return Double(bitPattern: value.bitPattern | (negative ? 1 << 63 : 0))
+    }
+
+    @inline(__always)
+    private func load(_ p: UnsafePointer<UInt8>) -> SIMD2<Int64> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD2<Int64>.self)
+    }
+
+    /// One bit a lane: its top bit.
+    @inline(__always)
+    private func mask(_ lanes: SIMD2<Int64>) -> UInt64 {
+        UInt64(UInt16(truncatingIfNeeded: _mm_movemask_epi8(lanes)))
+    }
+}
+#endif
