@@ -19,9 +19,11 @@ import _Builtin_intrinsics.intel
 /// quotes, CR — is left to the scalar and general paths.
 struct PlainDecimals: @unchecked Sendable {
     let delimiter: UInt8
-    /// 16 zero bytes then 16 bytes of ones: the 16 bytes at `count` end in `count` ones. Made once for
-    /// the process and never freed.
-    private let masks: UnsafeRawPointer
+    /// 16 zero bytes then 16 bytes of ones (the 16 bytes at `count` end in `count` ones), then 10^0 ... 10^16
+    /// (a load, where a switch over the exponent compiles to an indirect jump). Made once for the process
+    /// and never freed.
+    private let tables: UnsafeRawPointer
+    private static let powersOfTen = 32
 
     /// Bytes a window of the first pass covers at most; separator offsets are kept for one window at a time.
     static let window = 4096
@@ -32,13 +34,16 @@ struct PlainDecimals: @unchecked Sendable {
     init?(delimiter: UInt8) {
         guard !"0123456789.+-\"\r\n".utf8.contains(delimiter) else { return nil }
         self.delimiter = delimiter
-        masks = PlainDecimals.sharedMasks
+        tables = PlainDecimals.sharedTables
     }
 
     /// Written once, before any reader can see it, and only read after.
-    private nonisolated(unsafe) static let sharedMasks: UnsafeRawPointer = {
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: 32, alignment: 16)
+    private nonisolated(unsafe) static let sharedTables: UnsafeRawPointer = {
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: powersOfTen + 17 * 8, alignment: 16)
         for index in 0..<32 { raw.storeBytes(of: index < 16 ? 0 : 0xFF, toByteOffset: index, as: UInt8.self) }
+        for exponent in 0...16 {
+            raw.storeBytes(of: NumberParsing.powerOfTen(exponent), toByteOffset: powersOfTen + 8 * exponent, as: Double.self)
+        }
         return UnsafeRawPointer(raw)
     }()
 
@@ -168,8 +173,8 @@ struct PlainDecimals: @unchecked Sendable {
         guard (digits | points | sign) & inField == inField, points & (points &- 1) == 0, allDigits >= 1 else { return nil }
         // The digits after the point where they stand, those before it from the load one byte earlier (so the
         // point drops out); without a point, all of them where they stand. Lanes before the number are zero.
-        let fractionMask = (masks + (hasPoint == 1 ? fractionDigits : allDigits)).loadUnaligned(as: SIMD2<Int64>.self)
-        let numberMask = (masks + allDigits).loadUnaligned(as: SIMD2<Int64>.self)
+        let fractionMask = (tables + (hasPoint == 1 ? fractionDigits : allDigits)).loadUnaligned(as: SIMD2<Int64>.self)
+        let numberMask = (tables + allDigits).loadUnaligned(as: SIMD2<Int64>.self)
         let number = _mm_or_si128(_mm_and_si128(lanes, fractionMask), _mm_andnot_si128(fractionMask, _mm_and_si128(shifted, numberMask)))
         // Pairs, fours and eights of digits: 10a + b, 100ab + cd, 10000abcd + efgh.
         let none = _mm_setzero_si128()
@@ -180,7 +185,7 @@ struct PlainDecimals: @unchecked Sendable {
         let eights = UInt64(bitPattern: _mm_cvtsi128_si64(_mm_madd_epi16(_mm_packs_epi32(fours, fours), _mm_set1_epi32(0x0001_2710))))
         let significand = (eights & 0xFFFF_FFFF) &* 100_000_000 &+ (eights >> 32)
         guard significand <= 1 << 53 else { return nil }
-        let value = Double(significand) / NumberParsing.powerOfTen(fractionDigits)
+        let value = Double(significand) / (tables + PlainDecimals.powersOfTen).load(fromByteOffset: 8 * fractionDigits, as: Double.self)
         return Double(bitPattern: value.bitPattern | (negative ? 1 << 63 : 0))
     }
 
