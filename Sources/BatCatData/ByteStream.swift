@@ -82,6 +82,9 @@ public struct MemoryByteStream: ByteStream {
         self.init(Array(text.utf8), name: name)
     }
 
+    /// The number of bytes streamed in all.
+    public var sizeHint: Int? { bytes.count }
+
     /// Copies the next bytes.
     public mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws(DataError) -> Int {
         let count = min(buffer.count, bytes.count - offset)

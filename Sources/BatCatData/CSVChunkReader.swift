@@ -506,6 +506,10 @@ public final class CSVChunkReader {
     /// One set of builders per parsing thread, kept between blocks.
     private var threadBuilders: [[ColumnBuilder]] = []
     private var done = false
+    #if os(Linux)
+    /// Maps the columns' memory in ahead of a whole-file read.
+    private var prefaulter: Prefaulter?
+    #endif
 
     init(stream: some ByteStream, options: CSVOptions, rows: Int) throws(DataError) {
         guard rows > 0 else { throw DataError(.invalidArgument, "the chunk size must be at least 1 row, not \(rows)") }
@@ -524,6 +528,12 @@ public final class CSVChunkReader {
         #endif
         accumulators = parser.types.map { ColumnAccumulator(type: $0) }
         done = setup.fieldCount == 0
+    }
+
+    deinit {
+        #if os(Linux)
+        prefaulter?.stop()
+        #endif
     }
 
     /// The next frame of rows, or `nil` after the last one.
@@ -551,6 +561,10 @@ public final class CSVChunkReader {
 
     /// A frame of the first `rows` accumulated rows (or all of them); the rest wait for the next chunk.
     private func takeRows(_ rows: Int) -> DataFrame {
+        #if os(Linux)
+        prefaulter?.stop()
+        prefaulter = nil
+        #endif
         var columns: [Column] = []
         for index in accumulators.indices {
             columns.append(accumulators[index].finish(name: schema.fields[index].name, rows: rows))
@@ -633,6 +647,9 @@ public final class CSVChunkReader {
                 estimate = Int(Double(rowsHere) * Double(size) / Double(bytesHere) * 1.02) + 16
             }
             for accumulator in accumulators { accumulator.reserve(estimate) }
+            #if os(Linux)
+            if chunkRows == Int.max { prefaulter = Prefaulter(regions: accumulators.compactMap { $0.reservedMemory() }) }
+            #endif
         }
         var lines = linesBefore
         for result in results {

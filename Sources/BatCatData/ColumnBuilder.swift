@@ -298,6 +298,24 @@ final class ColumnAccumulator {
         }
     }
 
+    /// The memory reserved for numbers, booleans or dates (`nil` for text), for ``Prefaulter`` to map
+    /// ahead of the appends. Only its address is used, never its contents; it holds while no append
+    /// outgrows the reservation (and mapping memory that has since been freed is harmless).
+    func reservedMemory() -> UnsafeMutableRawBufferPointer? {
+        func region<Element>(_ values: inout [Element]) -> UnsafeMutableRawBufferPointer? {
+            let capacity = values.capacity
+            return values.withUnsafeMutableBufferPointer { buffer in
+                buffer.baseAddress.map { UnsafeMutableRawBufferPointer(start: $0, count: capacity * MemoryLayout<Element>.stride) }
+            }
+        }
+        switch type {
+        case .double, .date: return region(&doubles)
+        case .int: return region(&ints)
+        case .bool: return region(&bools)
+        case .string: return nil
+        }
+    }
+
     /// Appends the values of a builder (the next stretch of rows of the same column).
     func append(contentsOf builder: ColumnBuilder) {
         if type == .int && builder.type == .double { promoteToDouble() }

@@ -523,6 +523,27 @@ struct NumericCSVTests {
         }
     }
 
+    @Test("A file large enough to have its columns mapped ahead reads right, and a failure late in it stops cleanly")
+    func largeWholeRead() throws {
+        // 800,000 rows of three doubles reserve about 19 MB, above the size at which the columns' memory
+        // is mapped ahead by a thread of its own.
+        var text = "a,b,c\n"
+        text.reserveCapacity(24 << 20)
+        let rows = 800_000
+        for row in 0..<rows { text += "\(row),\(row).5,-\(row % 1000).25\n" }
+        let options = CSVOptions(threads: 2, blockSize: 1 << 20)
+        let frame = try CSVReader(options: options).read(text: text)
+        #expect(frame.rowCount == rows)
+        let a = try #require(frame["a"]?.doubles)
+        let b = try #require(frame["b"]?.doubles)
+        let c = try #require(frame["c"]?.doubles)
+        #expect(a.indices.allSatisfy { a[$0] == Double($0) && b[$0] == Double($0) + 0.5 && c[$0] == -(Double($0 % 1000) + 0.25) })
+        let error = #expect(throws: DataError.self) {
+            try CSVReader(options: options).read(text: text + "1,2,x\n", name: "large.csv")
+        }
+        #expect(error?.message.hasPrefix("large.csv:\(rows + 2):5: the value in column 'c' is not a number") == true)
+    }
+
     @Test("A record with a field too many or too few deep in a file of numbers names its line")
     func fieldCountDeepInNumbers() {
         var text = "x,y,z\n"
