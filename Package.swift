@@ -153,7 +153,10 @@ let package = Package(
         ),
         .testTarget(
             name: "BatCatCLITests",
-            dependencies: ["batcat", "BatCatCore", "BatCatML"],
+            dependencies: [
+                "batcat", "BatCatCLI", "BatCatCore", "BatCatML",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

@@ -5,6 +5,10 @@ import Foundation
 /// The `batcat` command: tabular machine learning from raw data to a production endpoint.
 public struct BatCat: AsyncParsableCommand {
     /// The root command's configuration: name, version, subcommands and help.
+    ///
+    /// Every command here names itself (`commandName:`). Without a name, ArgumentParser derives one with
+    /// `String(describing:)` on the command's type, and each of those makes the Swift runtime search all
+    /// of the binary's protocol conformances: 6 ms of every start (`batcat --version`: 16.8 → 10.6 ms).
     public static let configuration = CommandConfiguration(
         commandName: "batcat",
         abstract: "Tabular machine learning from raw data to a production endpoint.",

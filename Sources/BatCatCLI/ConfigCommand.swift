@@ -19,6 +19,7 @@ extension BatCat {
         /// `batcat config show`.
         struct Show: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
+                commandName: "show",
                 abstract: "Print the effective configuration and where each value comes from.",
                 discussion: """
                     Sources, lowest precedence first: built-in defaults, config.json (or .yaml), \

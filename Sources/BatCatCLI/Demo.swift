@@ -19,6 +19,7 @@ extension BatCat {
     /// `batcat demo`: the whole product, end to end, on embedded defaults.
     struct Demo: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "demo",
             abstract: "Run the whole slice in a fresh folder: scaffold, train, register, serve, call, score.",
             discussion: """
                 Scaffolds a project, trains diabetes-bmi (linear regression on body-mass index) and \

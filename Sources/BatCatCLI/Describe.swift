@@ -7,6 +7,7 @@ extension BatCat {
     /// `batcat describe`: summary statistics of a CSV file.
     struct Describe: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "describe",
             abstract: "Print summary statistics of a CSV file's columns.",
             discussion: """
                 For numbers: count, missing, mean, std (n − 1), min, 25%, 50%, 75%, max. \
@@ -58,6 +59,7 @@ extension BatCat {
     /// `batcat head`: the first rows of a CSV file, as CSV.
     struct Head: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "head",
             abstract: "Print the first rows of a CSV file.",
             discussion: """
                 Reads only as much of the file as it needs, and writes the rows back as CSV with \

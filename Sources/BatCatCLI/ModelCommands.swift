@@ -8,6 +8,7 @@ extension BatCat {
     /// `batcat evaluate`: metrics of an artifact on labelled data.
     struct Evaluate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "evaluate",
             abstract: "Evaluate a model artifact on a CSV file that holds the target column.",
             discussion: """
                 Examples:
@@ -63,6 +64,7 @@ extension BatCat {
     /// `batcat predict`: predictions of an artifact for a CSV file.
     struct Predict: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "predict",
             abstract: "Predict with a model artifact for every row of a CSV file.",
             discussion: """
                 Writes the input's columns (or those named with --keep) followed by `prediction`, \
@@ -115,6 +117,7 @@ extension BatCat {
     /// `batcat inspect`: what an artifact holds.
     struct Inspect: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "inspect",
             abstract: "Show what a model artifact holds: features, steps, estimator, metrics, lineage.",
             discussion: """
                 Checks the artifact's digest first: an edited artifact is refused.

@@ -8,6 +8,7 @@ extension BatCat {
     /// `batcat new`: scaffolds a data-science project.
     struct New: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "new",
             abstract: "Create a new data-science project folder.",
             discussion: """
                 Creates NAME/ with data/{raw,train,test,result,tmp}, model/, notebook/, script/, \

@@ -95,7 +95,8 @@ extension BatCat {
         )
 
         struct Register: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Register an artifact as the next version of a model.")
+            static let configuration = CommandConfiguration(
+                commandName: "register", abstract: "Register an artifact as the next version of a model.")
             @Argument(help: "The artifact (JSON) that batcat train wrote.") var artifact: String
             @Option(help: "The model's name.") var model: String
             @Option(help: "Who registers it (default: $USER).") var by: String?
@@ -113,7 +114,7 @@ extension BatCat {
         }
 
         struct List: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "List the versions of one model, or of all.")
+            static let configuration = CommandConfiguration(commandName: "list", abstract: "List the versions of one model, or of all.")
             @Argument(help: "A model's name; all models when absent.") var model: String?
             @OptionGroup var options: RegistryOptions
 
@@ -123,7 +124,7 @@ extension BatCat {
         }
 
         struct Show: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Show one version, with its metrics.")
+            static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one version, with its metrics.")
             @Argument var model: String
             @Argument var version: Int
             @OptionGroup var options: RegistryOptions
@@ -143,7 +144,8 @@ extension BatCat {
         }
 
         struct Promote: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Move a version to a stage (production archives the previous one).")
+            static let configuration = CommandConfiguration(
+                commandName: "promote", abstract: "Move a version to a stage (production archives the previous one).")
             @Argument var model: String
             @Argument var version: Int
             @Option(help: "The stage: none, staging, production or archived.") var to: Stage
@@ -159,7 +161,7 @@ extension BatCat {
         }
 
         struct Approve: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Approve a version for production.")
+            static let configuration = CommandConfiguration(commandName: "approve", abstract: "Approve a version for production.")
             @Argument var model: String
             @Argument var version: Int
             @Option(help: "Who approves it.") var by: String
@@ -174,7 +176,8 @@ extension BatCat {
         }
 
         struct Alias: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Point an alias (such as champion) at a version.")
+            static let configuration = CommandConfiguration(
+                commandName: "alias", abstract: "Point an alias (such as champion) at a version.")
             @Argument var model: String
             @Argument var alias: String
             @Argument var version: Int
@@ -189,7 +192,8 @@ extension BatCat {
         }
 
         struct History: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "The audit trail of a model: who changed what, when.")
+            static let configuration = CommandConfiguration(
+                commandName: "history", abstract: "The audit trail of a model: who changed what, when.")
             @Argument var model: String
             @OptionGroup var options: RegistryOptions
 
@@ -207,7 +211,8 @@ extension BatCat {
         }
 
         struct Rollback: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Put the previous production version back in production.")
+            static let configuration = CommandConfiguration(
+                commandName: "rollback", abstract: "Put the previous production version back in production.")
             @Argument var model: String
             @Option(help: "Who rolls back (default: $USER).") var by: String?
             @Option(help: "Why.") var comment: String?

@@ -14,6 +14,7 @@ extension BatCat {
     /// `batcat score`: batch predictions for CSV files.
     struct Score: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "score",
             abstract: "Score CSV files with a model: a file, or every *.csv in a folder, exactly once.",
             discussion: """
                 Each output is written under a temporary name and renamed when complete, then recorded \

@@ -14,6 +14,7 @@ extension BatCat {
     /// `batcat serve`: the prediction server.
     struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "serve",
             abstract: "Serve a model over HTTP: /stream, /batch, /invocations, health, metrics and OpenAPI.",
             discussion: """
                 Serves the production version of a registered model (or --version, --alias), and swaps \
@@ -180,10 +181,12 @@ extension BatCat {
     /// `batcat keys`: API keys for the server.
     struct Keys: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "keys",
             abstract: "Make API keys for batcat serve.", subcommands: [New.self])
 
         struct New: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
+                commandName: "new",
                 abstract: "Make a key: print it once, and store only its SHA-256 in the keys file.",
                 discussion: """
                     Examples:

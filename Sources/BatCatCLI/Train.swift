@@ -11,6 +11,7 @@ extension BatCat {
     /// `batcat train`: trains a model from a spec.
     struct Train: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "train",
             abstract: "Train a model from a training spec (YAML or JSON) and write its artifact.",
             discussion: """
                 Reads the data the spec names, splits it, fits the preprocessing steps and the \

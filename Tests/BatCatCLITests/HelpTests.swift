@@ -1,3 +1,5 @@
+import ArgumentParser
+import BatCatCLI
 import Foundation
 import Testing
 
@@ -28,6 +30,16 @@ struct HelpTests {
         #expect(transcript.status == 0)
         #expect(transcript.stdout.contains("Examples:"))
         #expect(transcript.stdout.contains("batcat \(arguments.dropLast().joined(separator: " "))"))
+    }
+
+    @Test("Every command names itself, so that starting does not search the binary's conformances for type names")
+    func commandsNameThemselves() {
+        func visit(_ command: any ParsableCommand.Type, path: [String]) {
+            let name = command.configuration.commandName
+            #expect(name != nil, "the command under '\(path.joined(separator: " "))' has no commandName")
+            for subcommand in command.configuration.subcommands { visit(subcommand, path: path + [name ?? "?"]) }
+        }
+        visit(BatCat.self, path: [])
     }
 
     @Test("An unknown flag is a usage error with status 64")
