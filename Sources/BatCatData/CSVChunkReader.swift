@@ -327,6 +327,7 @@ struct SegmentParser: @unchecked Sendable {
         #if arch(x86_64)
         // Plain decimal records go through the two-pass reader until a stretch is not plain (quotes, CR).
         var useDecimals = onlyDoubles && !checkMarkers && decimals != nil
+        var decimalWindow = PlainDecimals.window
         let offsets = UnsafeMutablePointer<Int32>.allocate(capacity: useDecimals ? PlainDecimals.offsetCapacity : 1)
         defer { offsets.deallocate() }
         #endif
@@ -344,7 +345,7 @@ struct SegmentParser: @unchecked Sendable {
                                 if let decimals, useDecimals {
                                     let outcome = decimals.records(
                                         base, from: position, to: to, expectedFields: expectedFields, slots: slots, row: rows, limit: batch,
-                                        offsets: offsets)
+                                        offsets: offsets, window: &decimalWindow)
                                     rows += outcome.rows
                                     position = outcome.position
                                     switch outcome.stop {

@@ -25,10 +25,12 @@ struct PlainDecimals: @unchecked Sendable {
     private let tables: UnsafeRawPointer
     private static let powersOfTen = 32
 
-    /// Bytes a window of the first pass covers at most; separator offsets are kept for one window at a time.
+    /// Bytes a window of the first pass covers at first; separator offsets are kept for one window at a
+    /// time. A window that holds no whole record (a wide file) doubles, up to ``largestWindow``.
     static let window = 4096
+    static let largestWindow = 1 << 16
     /// Offsets a window can produce: one a byte, and room for the eight written at once past the last one.
-    static let offsetCapacity = window + 64
+    static let offsetCapacity = largestWindow + 64
 
     /// `nil` when the delimiter could be part of a number, or is a quote or a line break.
     init?(delimiter: UInt8) {
@@ -64,11 +66,13 @@ struct PlainDecimals: @unchecked Sendable {
 
     /// Parses whole records from `from` while they are plain decimals (skipping fields whose slot is
     /// `nil`), writing each value to `slots[field][row]`, up to `limit` rows. Never reads before offset 0
-    /// of `base` or at or past `to`; `offsets` holds ``offsetCapacity`` values.
+    /// of `base` or at or past `to`; `offsets` holds ``offsetCapacity`` values; `window` starts at
+    /// ``window`` and grows when records are longer.
     @inline(__always)
     func records(
         _ base: UnsafePointer<UInt8>, from: Int, to: Int, expectedFields: Int,
-        slots: UnsafeMutableBufferPointer<UnsafeMutableRawPointer?>, row: Int, limit: Int, offsets: UnsafeMutablePointer<Int32>
+        slots: UnsafeMutableBufferPointer<UnsafeMutableRawPointer?>, row: Int, limit: Int, offsets: UnsafeMutablePointer<Int32>,
+        window: inout Int
     ) -> Outcome {
         var position = from
         var row = row
@@ -77,37 +81,53 @@ struct PlainDecimals: @unchecked Sendable {
         guard from >= 17 else { return Outcome(rows: 0, position: from, stop: .record) }
         let first = row
         while row < limit {
-            let blocks = (min(to, position + PlainDecimals.window) - position) / 64
-            guard blocks > 0 else { return Outcome(rows: row - first, position: position, stop: .stretch) }
+            let blocks = (min(to, position &+ window) &- position) / 64
+            guard blocks > 0 else { return Outcome(rows: row &- first, position: position, stop: .stretch) }
             let (count, plain) = separators(base, from: position, blocks: blocks, into: offsets)
-            guard plain else { return Outcome(rows: row - first, position: position, stop: .stretch) }
+            guard plain else { return Outcome(rows: row &- first, position: position, stop: .stretch) }
+            var whole = count / expectedFields
+            if whole == 0 {
+                // Not one whole record in the window: a wider one, unless the stretch ends here or the
+                // widest is not enough.
+                guard 64 * blocks == window, window < PlainDecimals.largestWindow else {
+                    return Outcome(rows: row &- first, position: position, stop: .stretch)
+                }
+                window *= 2
+                continue
+            }
+            whole = min(whole, limit &- row)
             var taken = 0
             var start = position
-            var whole = count / expectedFields
-            if whole == 0 { return Outcome(rows: row - first, position: position, stop: .stretch) }
-            whole = min(whole, limit - row)
             for _ in 0..<whole {
                 var fieldStart = start
-                for field in 0...last {
-                    let end = position + Int(offsets[taken + field])
-                    guard base[end] == (field == last ? 0x0A : delimiter) else {
-                        return Outcome(rows: row - first, position: start, stop: .record)
+                for field in 0..<last {
+                    let end = position &+ Int(offsets[taken &+ field])
+                    guard base[end] == delimiter, store(base, fieldStart, end, slots[field], row) else {
+                        return Outcome(rows: row &- first, position: start, stop: .record)
                     }
-                    if let slot = slots[field] {
-                        guard let value = value(base, fieldStart, end) else {
-                            return Outcome(rows: row - first, position: start, stop: .record)
-                        }
-                        slot.assumingMemoryBound(to: Double.self)[row] = value
-                    }
-                    fieldStart = end + 1
+                    fieldStart = end &+ 1
                 }
-                taken += expectedFields
-                start = fieldStart
-                row += 1
+                let end = position &+ Int(offsets[taken &+ last])
+                guard base[end] == 0x0A, store(base, fieldStart, end, slots[last], row) else {
+                    return Outcome(rows: row &- first, position: start, stop: .record)
+                }
+                taken &+= expectedFields
+                start = end &+ 1
+                row &+= 1
             }
             position = start
         }
-        return Outcome(rows: row - first, position: position, stop: .limit)
+        return Outcome(rows: row &- first, position: position, stop: .limit)
+    }
+
+    /// Reads the field `[start, end)` into `slot[row]`, or passes over it when `slot` is `nil`; `false`
+    /// when it is not a plain decimal.
+    @inline(__always)
+    private func store(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int, _ slot: UnsafeMutableRawPointer?, _ row: Int) -> Bool {
+        guard let slot else { return true }
+        guard let value = value(base, start, end) else { return false }
+        slot.assumingMemoryBound(to: Double.self)[row] = value
+        return true
     }
 
     /// Writes the offsets (from `from`) of the delimiters and line feeds in `blocks` 64-byte blocks from

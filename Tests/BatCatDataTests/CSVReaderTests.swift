@@ -544,6 +544,23 @@ struct NumericCSVTests {
         #expect(error?.message.hasPrefix("large.csv:\(rows + 2):5: the value in column 'c' is not a number") == true)
     }
 
+    @Test("Wide files of numbers read right: records longer than the first window, and longer than the widest", arguments: [600, 7_000])
+    func wideNumericFiles(columns: Int) throws {
+        let rows = columns > 1_000 ? 12 : 300
+        var text = (0..<columns).map { "c\($0)" }.joined(separator: ",") + "\n"
+        for row in 0..<rows { text += (0..<columns).map { "\(row - $0).\(($0 * 7 + row) % 1000)" }.joined(separator: ",") + "\n" }
+        var options = CSVOptions(threads: 2, blockSize: 1 << 18)
+        options.types = Dictionary(uniqueKeysWithValues: (0..<columns).map { ("c\($0)", ColumnType.double) })
+        let frame = try CSVReader(options: options).read(text: text)
+        #expect(frame.rowCount == rows)
+        var wrong = 0
+        for column in 0..<columns {
+            let values = try #require(frame["c\(column)"]?.doubles)
+            for row in 0..<rows where values[row] != Double("\(row - column).\((column * 7 + row) % 1000)")! { wrong += 1 }
+        }
+        #expect(wrong == 0)
+    }
+
     @Test("A record with a field too many or too few deep in a file of numbers names its line")
     func fieldCountDeepInNumbers() {
         var text = "x,y,z\n"
