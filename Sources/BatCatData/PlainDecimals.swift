@@ -196,11 +196,9 @@ struct PlainDecimals: @unchecked Sendable {
         let fractionMask = (tables + (hasPoint == 1 ? fractionDigits : allDigits)).loadUnaligned(as: SIMD2<Int64>.self)
         let numberMask = (tables + allDigits).loadUnaligned(as: SIMD2<Int64>.self)
         let number = _mm_or_si128(_mm_and_si128(lanes, fractionMask), _mm_andnot_si128(fractionMask, _mm_and_si128(shifted, numberMask)))
-        // Pairs, fours and eights of digits: 10a + b, 100ab + cd, 10000abcd + efgh.
-        let none = _mm_setzero_si128()
-        let pairs = _mm_packs_epi32(
-            _mm_madd_epi16(_mm_unpacklo_epi8(number, none), _mm_set1_epi32(0x0001_000A)),
-            _mm_madd_epi16(_mm_unpackhi_epi8(number, none), _mm_set1_epi32(0x0001_000A)))
+        // Pairs, fours and eights of digits: 10a + b, 100ab + cd, 10000abcd + efgh. A pair is a 16-bit lane
+        // a + 256b; times 2561 it is 256(10a + b) + a in the low 16 bits.
+        let pairs = _mm_srli_epi16(_mm_mullo_epi16(number, _mm_set1_epi16(2561)), 8)
         let fours = _mm_madd_epi16(pairs, _mm_set1_epi32(0x0001_0064))
         let eights = UInt64(bitPattern: _mm_cvtsi128_si64(_mm_madd_epi16(_mm_packs_epi32(fours, fours), _mm_set1_epi32(0x0001_2710))))
         let significand = (eights & 0xFFFF_FFFF) &* 100_000_000 &+ (eights >> 32)
