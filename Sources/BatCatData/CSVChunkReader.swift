@@ -17,6 +17,9 @@ struct ByteWindow {
     var totalBytes = 0
     /// Whether the buffer was just swapped for a prefetched one, so there is nothing to refill yet.
     var fresh = false
+    /// Whether the unparsed bytes hold a quote, when known: the read-ahead looks while the bytes are
+    /// hot, off the parsing threads' way; `nil` after a plain refill.
+    var holdsQuotes: Bool?
     /// A read running on another thread, and the buffer it will reuse next time.
     private var prefetch: BackgroundWork<Prefetched, DataError>?
     private var spare: [UInt8] = []
@@ -31,6 +34,7 @@ struct ByteWindow {
     /// Moves the unparsed bytes to the front and reads until the buffer is full or the stream ends.
     /// A buffer holding only one unfinished record doubles, so a record of any length fits.
     mutating func refill() throws(DataError) {
+        holdsQuotes = nil
         guard !atEnd else { return }
         if consumed > 0 {
             let remaining = filled - consumed
@@ -94,6 +98,7 @@ struct ByteWindow {
             let read = try ByteWindow.fill(&job.buffer, from: kept, stream: &job.stream)
             job.read = read.count
             job.atEnd = read.atEnd
+            job.holdsQuotes = job.buffer.withUnsafeBytes { memchr($0.baseAddress!, Int32(UInt8(ascii: "\"")), kept + read.count) != nil }
             return job
         }
     }
@@ -110,6 +115,7 @@ struct ByteWindow {
         consumed = 0
         atEnd = job.atEnd
         totalBytes += job.read
+        holdsQuotes = job.holdsQuotes
         fresh = true
     }
 
@@ -142,6 +148,7 @@ private struct Prefetched {
     var stream: any ByteStream
     var read = 0
     var atEnd = false
+    var holdsQuotes = true
 }
 
 /// What parsing one stretch of bytes produced.
@@ -592,7 +599,7 @@ public final class CSVChunkReader {
         let threads = options.threads
         let (bounds, quoted) = window.buffer.withUnsafeBufferPointer { buffer in
             CSVChunkReader.parallelBounds(
-                buffer.baseAddress!, from: from, to: to, atEnd: atEnd,
+                buffer.baseAddress!, from: from, to: to, atEnd: atEnd, holdsQuotes: window.holdsQuotes,
                 segments: threads > 1 ? threads * CSVChunkReader.segmentsPerThread : 1,
                 minimum: options.parallelMinimum)
         }
@@ -698,13 +705,14 @@ public final class CSVChunkReader {
 
     /// Splits `[from, to)` at record ends into up to `segments` stretches when it is large enough to be
     /// worth it; otherwise one stretch. A record ends at a line feed outside quotes; `quoted` says quotes
-    /// were counted to find them (see the fallback in `parseBlock`).
+    /// were counted to find them (see the fallback in `parseBlock`). `holdsQuotes` says whether the bytes
+    /// hold a quote, when that is known already.
     static func parallelBounds(
-        _ base: UnsafePointer<UInt8>, from: Int, to: Int, atEnd: Bool, segments: Int, minimum: Int
+        _ base: UnsafePointer<UInt8>, from: Int, to: Int, atEnd: Bool, holdsQuotes: Bool? = nil, segments: Int, minimum: Int
     ) -> (bounds: [(Int, Int)], quoted: Bool) {
         let length = to - from
         guard segments > 1, length >= max(minimum, 1) else { return ([(from, to)], false) }
-        let quoted = memchr(base + from, Int32(UInt8(ascii: "\"")), length) != nil
+        let quoted = holdsQuotes ?? (memchr(base + from, Int32(UInt8(ascii: "\"")), length) != nil)
         // The record ends nearest after each target, and the last one in the block.
         var targets = (1..<segments).map { from + length * $0 / segments }
         var cuts: [Int] = []

@@ -364,6 +364,22 @@ struct TypedRecordTests {
         #expect(parallel?.message.hasPrefix("q.csv:48002:7: a quoted field is never closed") == true)
     }
 
+    @Test("Quoted line breaks that first appear blocks into a file, in a block read ahead, still split the block right")
+    func quotesFirstSeenInReadAhead() throws {
+        var text = "id,note,x\n"
+        for i in 0..<160_000 {
+            // Quote-free for the first blocks (of 1 MB, the least a parallel parse splits); then notes with
+            // quoted line breaks that look like records.
+            let note = i < 120_000 ? "n\(i)" : (i % 3 == 0 ? "\"a\n\(i),b,\(i)\n\"" : "m\(i)")
+            text += "\(i),\(note),\(Double(i) / 4)\n"
+        }
+        let one = try CSVReader(options: .init(threads: 1)).read(text: text)
+        let two = try CSVReader(options: .init(threads: 2, blockSize: 1 << 20)).read(text: text)
+        #expect(two.rowCount == 160_000)
+        #expect(one == two)
+        #expect(two["note"]?.cell(120_000) == .string("a\n120000,b,120000\n"))
+    }
+
     @Test("An integer column widened to doubles in one thread's stretch reports a bad value the same way in another's")
     func widenedColumnErrors() {
         var text = "i\n1\n2.5\n"
