@@ -335,6 +335,10 @@ struct SegmentParser: @unchecked Sendable {
         // Plain decimal records go through the two-pass reader until a stretch is not plain (quotes, CR).
         var useDecimals = onlyDoubles && !checkMarkers && decimals != nil
         var decimalWindow = PlainDecimals.window
+        // Missing values the two-pass reader met in this batch, as `field * batch + row`.
+        var missingCells: [Int] = []
+        var columnOfField = [Int](repeating: -1, count: expectedFields)
+        for (column, field) in fieldIndexes.enumerated() { columnOfField[field] = column }
         let offsets = UnsafeMutablePointer<Int32>.allocate(capacity: useDecimals ? PlainDecimals.offsetCapacity : 1)
         defer { offsets.deallocate() }
         #endif
@@ -352,7 +356,7 @@ struct SegmentParser: @unchecked Sendable {
                                 if let decimals, useDecimals {
                                     let outcome = decimals.records(
                                         base, from: position, to: to, expectedFields: expectedFields, slots: slots, row: rows, limit: batch,
-                                        offsets: offsets, window: &decimalWindow)
+                                        offsets: offsets, window: &decimalWindow, missing: &missingCells)
                                     rows += outcome.rows
                                     position = outcome.position
                                     switch outcome.stop {
@@ -391,6 +395,16 @@ struct SegmentParser: @unchecked Sendable {
                             }
                         }
                         for builder in builders { builder.commit(rows) }
+                        #if arch(x86_64)
+                        if !missingCells.isEmpty {
+                            var byColumn = [[Int]](repeating: [], count: builders.count)
+                            for cell in missingCells { byColumn[columnOfField[cell / batch]].append(cell % batch) }
+                            for (column, missingRows) in byColumn.enumerated() {
+                                builders[column].markMissing(missingRows, inBatchOf: rows)
+                            }
+                            missingCells.removeAll(keepingCapacity: true)
+                        }
+                        #endif
                         result.rows += rows
                         result.lineEnds += rows
                         if rows < batch { break }
@@ -532,7 +546,7 @@ public final class CSVChunkReader {
             expectedFields: setup.fieldCount, fieldIndexes: setup.fieldIndexes, types: setup.schema.fields.map(\.type),
             names: setup.schema.names, policy: options.onBadLines)
         #if arch(x86_64)
-        parser.decimals = PlainDecimals(delimiter: options.delimiter)
+        parser.decimals = PlainDecimals(delimiter: options.delimiter, matcher: parser.matcher)
         #endif
         accumulators = parser.types.map { ColumnAccumulator(type: $0) }
         done = setup.fieldCount == 0

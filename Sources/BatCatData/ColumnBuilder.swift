@@ -137,6 +137,19 @@ final class ColumnBuilder {
         count += rows
     }
 
+    /// Marks rows of the batch just committed (of `batch` rows, numbered from 0) as missing; their values
+    /// were written as zeros.
+    func markMissing(_ rows: [Int], inBatchOf batch: Int) {
+        guard !rows.isEmpty else { return }
+        if !hasMissing {
+            hasMissing = true
+            missing.reserve(max(count * 2, 1024))
+            missing.append(repeating: false, count: count)
+        }
+        let first = count - batch
+        for row in rows { missing.base[first + row] = true }
+    }
+
     /// Appends a text value for the fused parser (counted by ``commit(_:)``); `false` when not UTF-8.
     @inline(__always)
     func appendText(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {

@@ -15,8 +15,10 @@ import _Builtin_intrinsics.intel
 /// A field is read here when it is an optional sign, then at most sixteen digits with at most one point
 /// among them (`-0.086910`, `17`, `5.`), and its digits make at most 2^53. Then one division by an exact
 /// power of ten rounds correctly (Clinger's fast path), so the value is bit for bit what
-/// ``NumberParsing/scanDouble(_:_:)`` gives. Anything else — exponents, longer numbers, a missing value,
-/// quotes, CR — is left to the scalar and general paths.
+/// ``NumberParsing/scanDouble(_:_:)`` gives. A field that is a missing marker (the empty field, `NA`…) is
+/// read as missing here too: a file with a missing value in every fifth row (100 MB) described in 0.41 s
+/// before, 0.26 s since. Anything else — exponents, longer numbers, quotes, CR — is left to the scalar and
+/// general paths.
 struct PlainDecimals: @unchecked Sendable {
     let delimiter: UInt8
     /// 16 zero bytes then 16 bytes of ones (the 16 bytes at `count` end in `count` ones), then 10^0 ... 10^16
@@ -33,9 +35,13 @@ struct PlainDecimals: @unchecked Sendable {
     static let offsetCapacity = largestWindow + 64
 
     /// `nil` when the delimiter could be part of a number, or is a quote or a line break.
-    init?(delimiter: UInt8) {
+    /// Missing-value markers; a field that is not a plain decimal but is one of these is read as missing.
+    let matcher: MissingMatcher
+
+    init?(delimiter: UInt8, matcher: MissingMatcher) {
         guard !"0123456789.+-\"\r\n".utf8.contains(delimiter) else { return nil }
         self.delimiter = delimiter
+        self.matcher = matcher
         tables = PlainDecimals.sharedTables
     }
 
@@ -64,15 +70,16 @@ struct PlainDecimals: @unchecked Sendable {
         case limit, record, stretch
     }
 
-    /// Parses whole records from `from` while they are plain decimals (skipping fields whose slot is
-    /// `nil`), writing each value to `slots[field][row]`, up to `limit` rows. Never reads before offset 0
+    /// Parses whole records from `from` while they are plain decimals or missing markers (skipping fields
+    /// whose slot is `nil`), writing each value to `slots[field][row]`, up to `limit` rows; a missing
+    /// value is written as zero and `field * limit + row` goes to `missing`. Never reads before offset 0
     /// of `base` or at or past `to`; `offsets` holds ``offsetCapacity`` values; `window` starts at
     /// ``window`` and grows when records are longer.
     @inline(__always)
     func records(
         _ base: UnsafePointer<UInt8>, from: Int, to: Int, expectedFields: Int,
         slots: UnsafeMutableBufferPointer<UnsafeMutableRawPointer?>, row: Int, limit: Int, offsets: UnsafeMutablePointer<Int32>,
-        window: inout Int
+        window: inout Int, missing: inout [Int]
     ) -> Outcome {
         var position = from
         var row = row
@@ -100,15 +107,18 @@ struct PlainDecimals: @unchecked Sendable {
             var start = position
             for _ in 0..<whole {
                 var fieldStart = start
+                let marked = missing.count
                 for field in 0..<last {
                     let end = position &+ Int(offsets[taken &+ field])
-                    guard base[end] == delimiter, store(base, fieldStart, end, slots[field], row) else {
+                    guard base[end] == delimiter, store(base, fieldStart, end, slots[field], field, row, limit, &missing) else {
+                        missing.removeLast(missing.count - marked)
                         return Outcome(rows: row &- first, position: start, stop: .record)
                     }
                     fieldStart = end &+ 1
                 }
                 let end = position &+ Int(offsets[taken &+ last])
-                guard base[end] == 0x0A, store(base, fieldStart, end, slots[last], row) else {
+                guard base[end] == 0x0A, store(base, fieldStart, end, slots[last], last, row, limit, &missing) else {
+                    missing.removeLast(missing.count - marked)
                     return Outcome(rows: row &- first, position: start, stop: .record)
                 }
                 taken &+= expectedFields
@@ -121,12 +131,20 @@ struct PlainDecimals: @unchecked Sendable {
     }
 
     /// Reads the field `[start, end)` into `slot[row]`, or passes over it when `slot` is `nil`; `false`
-    /// when it is not a plain decimal.
+    /// when it is neither a plain decimal nor a missing marker.
     @inline(__always)
-    private func store(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int, _ slot: UnsafeMutableRawPointer?, _ row: Int) -> Bool {
+    private func store(
+        _ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int, _ slot: UnsafeMutableRawPointer?, _ field: Int, _ row: Int,
+        _ limit: Int, _ missing: inout [Int]
+    ) -> Bool {
         guard let slot else { return true }
-        guard let value = value(base, start, end) else { return false }
-        slot.assumingMemoryBound(to: Double.self)[row] = value
+        if let value = value(base, start, end) {
+            slot.assumingMemoryBound(to: Double.self)[row] = value
+            return true
+        }
+        guard matcher.matches(base + start, base + end) else { return false }
+        slot.assumingMemoryBound(to: Double.self)[row] = 0
+        missing.append(field &* limit &+ row)
         return true
     }
 
