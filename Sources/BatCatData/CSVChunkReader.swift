@@ -331,9 +331,11 @@ struct SegmentParser: @unchecked Sendable {
         }
         let slotCount = expectedFields
         let onlyDoubles = kinds.allSatisfy { $0 == .double || $0 == .skip }
+        let onlyNumbers = kinds.allSatisfy { $0 == .double || $0 == .int || $0 == .skip }
         #if arch(x86_64)
         // Plain decimal records go through the two-pass reader until a stretch is not plain (quotes, CR).
-        var useDecimals = onlyDoubles && !checkMarkers && decimals != nil
+        var useDecimals = onlyNumbers && !checkMarkers && decimals != nil
+        let intFields = kinds.map { $0 == .int }
         var decimalWindow = PlainDecimals.window
         // Missing values the two-pass reader met in this batch, as `field * batch + row`.
         var missingCells: [Int] = []
@@ -349,14 +351,17 @@ struct SegmentParser: @unchecked Sendable {
                         slots.initialize(repeating: nil)
                         for (column, field) in fieldIndexes.enumerated() { slots[field] = builders[column].slots(reserving: batch) }
                         var rows = 0
-                        if onlyDoubles {
+                        if onlyNumbers {
                             // Files of numbers only take a loop of their own, small enough to inline the number parser.
                             while rows < batch && position < to {
                                 #if arch(x86_64)
                                 if let decimals, useDecimals {
-                                    let outcome = decimals.records(
-                                        base, from: position, to: to, expectedFields: expectedFields, slots: slots, row: rows, limit: batch,
-                                        offsets: offsets, window: &decimalWindow, missing: &missingCells)
+                                    let outcome = intFields.withUnsafeBufferPointer { ints in
+                                        decimals.records(
+                                            base, from: position, to: to, expectedFields: expectedFields, slots: slots, row: rows,
+                                            limit: batch, ints: onlyDoubles ? nil : ints, offsets: offsets, window: &decimalWindow,
+                                            missing: &missingCells)
+                                    }
                                     rows += outcome.rows
                                     position = outcome.position
                                     switch outcome.stop {
@@ -368,10 +373,13 @@ struct SegmentParser: @unchecked Sendable {
                                     guard rows < batch && position < to else { continue }
                                 }
                                 #endif
-                                guard
-                                    let next = doublesRecord(
-                                        base, from: position, to: to, slots: slots, row: rows, checkMarkers: checkMarkers)
-                                else { break }
+                                let next =
+                                    onlyDoubles
+                                    ? doublesRecord(base, from: position, to: to, slots: slots, row: rows, checkMarkers: checkMarkers)
+                                    : fusedRecord(
+                                        base, from: position, to: to, kinds: kinds, slots: slots, spans: spans, row: rows,
+                                        checkMarkers: checkMarkers)
+                                guard let next else { break }
                                 position = next
                                 rows += 1
                             }

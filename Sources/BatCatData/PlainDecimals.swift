@@ -72,14 +72,16 @@ struct PlainDecimals: @unchecked Sendable {
 
     /// Parses whole records from `from` while they are plain decimals or missing markers (skipping fields
     /// whose slot is `nil`), writing each value to `slots[field][row]`, up to `limit` rows; a missing
-    /// value is written as zero and `field * limit + row` goes to `missing`. Never reads before offset 0
+    /// value is written as zero and `field * limit + row` goes to `missing`. Fields marked in `ints` are
+    /// integer columns: their slots take `Int`s, and a decimal there ends the run (the scalar path widens
+    /// the column). Never reads before offset 0
     /// of `base` or at or past `to`; `offsets` holds ``offsetCapacity`` values; `window` starts at
     /// ``window`` and grows when records are longer.
     @inline(__always)
     func records(
         _ base: UnsafePointer<UInt8>, from: Int, to: Int, expectedFields: Int,
-        slots: UnsafeMutableBufferPointer<UnsafeMutableRawPointer?>, row: Int, limit: Int, offsets: UnsafeMutablePointer<Int32>,
-        window: inout Int, missing: inout [Int]
+        slots: UnsafeMutableBufferPointer<UnsafeMutableRawPointer?>, row: Int, limit: Int, ints: UnsafeBufferPointer<Bool>?,
+        offsets: UnsafeMutablePointer<Int32>, window: inout Int, missing: inout [Int]
     ) -> Outcome {
         var position = from
         var row = row
@@ -110,14 +112,14 @@ struct PlainDecimals: @unchecked Sendable {
                 let marked = missing.count
                 for field in 0..<last {
                     let end = position &+ Int(offsets[taken &+ field])
-                    guard base[end] == delimiter, store(base, fieldStart, end, slots[field], field, row, limit, &missing) else {
+                    guard base[end] == delimiter, store(base, fieldStart, end, slots[field], field, row, limit, ints, &missing) else {
                         missing.removeLast(missing.count - marked)
                         return Outcome(rows: row &- first, position: start, stop: .record)
                     }
                     fieldStart = end &+ 1
                 }
                 let end = position &+ Int(offsets[taken &+ last])
-                guard base[end] == 0x0A, store(base, fieldStart, end, slots[last], last, row, limit, &missing) else {
+                guard base[end] == 0x0A, store(base, fieldStart, end, slots[last], last, row, limit, ints, &missing) else {
                     missing.removeLast(missing.count - marked)
                     return Outcome(rows: row &- first, position: start, stop: .record)
                 }
@@ -135,15 +137,22 @@ struct PlainDecimals: @unchecked Sendable {
     @inline(__always)
     private func store(
         _ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int, _ slot: UnsafeMutableRawPointer?, _ field: Int, _ row: Int,
-        _ limit: Int, _ missing: inout [Int]
+        _ limit: Int, _ ints: UnsafeBufferPointer<Bool>?, _ missing: inout [Int]
     ) -> Bool {
         guard let slot else { return true }
-        if let value = value(base, start, end) {
+        if let ints, ints[field] {
+            if let number = decimal(base, start, end), !number.hasPoint {
+                let magnitude = Int(truncatingIfNeeded: number.significand)
+                slot.assumingMemoryBound(to: Int.self)[row] = number.negative ? -magnitude : magnitude
+                return true
+            }
+        } else if let value = value(base, start, end) {
             slot.assumingMemoryBound(to: Double.self)[row] = value
             return true
         }
         guard matcher.matches(base + start, base + end) else { return false }
-        slot.assumingMemoryBound(to: Double.self)[row] = 0
+        // Zero is zero in both types.
+        slot.assumingMemoryBound(to: UInt64.self)[row] = 0
         missing.append(field &* limit &+ row)
         return true
     }
@@ -188,9 +197,24 @@ struct PlainDecimals: @unchecked Sendable {
         return (count, _mm_movemask_epi8(special) == 0)
     }
 
-    /// The plain decimal in `[start, end)`, or `nil`; reads the 17 bytes before `end`.
+    /// The plain decimal in `[start, end)` as a double, or `nil`; reads the 17 bytes before `end`.
     @inline(__always)
     func value(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Double? {
+        guard let number = decimal(base, start, end), number.significand <= 1 << 53 else { return nil }
+        let value =
+            Double(number.significand)
+            / (tables + PlainDecimals.powersOfTen).load(fromByteOffset: 8 * number.fractionDigits, as: Double.self)
+        return Double(bitPattern: value.bitPattern | (number.negative ? 1 << 63 : 0))
+    }
+
+    /// The digits of the plain decimal in `[start, end)` as one integer, how many of them follow the point,
+    /// and its sign; `nil` when the field is not one. Reads the 17 bytes before `end`.
+    @inline(__always)
+    func decimal(
+        _ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int
+    ) -> (
+        significand: UInt64, fractionDigits: Int, negative: Bool, hasPoint: Bool
+    )? {
         let length = end - start
         guard length >= 1 && length <= 16 else { return nil }
         let zero = _mm_set1_epi8(0x30)
@@ -220,9 +244,7 @@ struct PlainDecimals: @unchecked Sendable {
         let fours = _mm_madd_epi16(pairs, _mm_set1_epi32(0x0001_0064))
         let eights = UInt64(bitPattern: _mm_cvtsi128_si64(_mm_madd_epi16(_mm_packs_epi32(fours, fours), _mm_set1_epi32(0x0001_2710))))
         let significand = (eights & 0xFFFF_FFFF) &* 100_000_000 &+ (eights >> 32)
-        guard significand <= 1 << 53 else { return nil }
-        let value = Double(significand) / (tables + PlainDecimals.powersOfTen).load(fromByteOffset: 8 * fractionDigits, as: Double.self)
-        return Double(bitPattern: value.bitPattern | (negative ? 1 << 63 : 0))
+        return (significand, fractionDigits, negative, hasPoint == 1)
     }
 
     @inline(__always)

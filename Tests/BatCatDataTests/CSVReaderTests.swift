@@ -577,6 +577,42 @@ struct NumericCSVTests {
         #expect(wrong == 0)
     }
 
+    @Test("Integer columns beside decimals read exactly: signs, missing values, long integers, and a decimal that widens the column late")
+    func integersBesideDecimals() throws {
+        var generator = SplitMix(seed: 7)
+        func integer(_ row: Int) -> String {
+            switch generator.next() % 12 {
+            case 0: return ""
+            case 1: return "NA"
+            case 2: return "+\(generator.next() % 1000)"
+            case 3: return "-\(generator.next() % 100_000)"
+            case 4: return String(generator.next() % 1_000_000_000_000_000_000)  // up to 18 digits
+            default: return String(Int(generator.next() % 20_000) - 10_000)
+            }
+        }
+        for widenAt in [nil, 9_000] as [Int?] {
+            var text = "id,n,x\n"
+            var expected: [String] = []
+            for row in 0..<12_000 {
+                let n = row == widenAt ? "2.5" : integer(row)
+                expected.append(n)
+                text += "\(row),\(n),\(Double(row) / 8)\n"
+            }
+            let frame = try CSVReader(options: CSVOptions(threads: 2, blockSize: 1 << 16)).read(text: text)
+            let id = try #require(frame["id"])
+            let n = try #require(frame["n"])
+            #expect(id.type == .int && n.type == (widenAt == nil ? .int : .double))
+            #expect((0..<12_000).allSatisfy { id.cell($0) == .int($0) })
+            let wrong = (0..<12_000).filter { row in
+                let spelled = expected[row]
+                guard spelled != "" && spelled != "NA" else { return n.cell(row) != .missing }
+                return widenAt == nil ? n.cell(row) != .int(Int(spelled)!) : n.cell(row) != .double(Double(spelled)!)
+            }
+            #expect(wrong.isEmpty, "rows \(wrong.prefix(5).map { (expected[$0], n.cell($0)) })")
+            #expect(frame["x"]?.doubles?[11_999] == 11_999.0 / 8)
+        }
+    }
+
     @Test("A record with a field too many or too few deep in a file of numbers names its line")
     func fieldCountDeepInNumbers() {
         var text = "x,y,z\n"
