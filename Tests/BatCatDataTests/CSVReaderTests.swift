@@ -613,6 +613,41 @@ struct NumericCSVTests {
         }
     }
 
+    @Test("Text columns beside numbers read exactly: missing markers, number-like and non-ASCII text, and invalid UTF-8 located")
+    func textBesideNumbers() throws {
+        var generator = SplitMix(seed: 11)
+        let words = ["alpha", "NA", "", "42", "-1.5", "ünïcødé", "a b c", "x;y"]
+        var text = "id,city,x,tag\n"
+        var cities: [String] = []
+        var tags: [String] = []
+        for row in 0..<12_000 {
+            let city = words[Int(generator.next() % UInt64(words.count))]
+            let tag = row % 7 == 0 ? "t\(row % 5)" : words[Int(generator.next() % UInt64(words.count))]
+            cities.append(city)
+            tags.append(tag)
+            text += "\(row),\(city),\(Double(row) / 4),\(tag)\n"
+        }
+        var options = CSVOptions(threads: 2, blockSize: 1 << 16)
+        options.types = ["city": .string, "tag": .string]
+        let frame = try CSVReader(options: options).read(text: text)
+        #expect(frame.rowCount == 12_000)
+        for (name, expected) in [("city", cities), ("tag", tags)] {
+            let column = try #require(frame[name])
+            let wrong = (0..<12_000).filter { row in
+                column.cell(row) != (expected[row] == "" || expected[row] == "NA" ? .missing : .string(expected[row]))
+            }
+            #expect(wrong.isEmpty, "\(name): rows \(wrong.prefix(5).map { (expected[$0], column.cell($0)) })")
+        }
+        #expect(frame["x"]?.doubles?[11_999] == 11_999.0 / 4)
+        // Invalid UTF-8 deep in the file is reported where it stands.
+        var bytes = Array(text.utf8)
+        bytes += Array("12000,".utf8) + [0xC3, 0x28] + Array(",1.5,t\n".utf8)
+        let error = #expect(throws: DataError.self) {
+            try CSVReader(options: options).read(stream: MemoryByteStream(bytes, name: "bad.csv"))
+        }
+        #expect(error?.message == "bad.csv:12002:7: the value in column 'city' is not valid UTF-8 text")
+    }
+
     @Test("A record with a field too many or too few deep in a file of numbers names its line")
     func fieldCountDeepInNumbers() {
         var text = "x,y,z\n"
