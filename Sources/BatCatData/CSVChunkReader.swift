@@ -331,11 +331,24 @@ struct SegmentParser: @unchecked Sendable {
         }
         let slotCount = expectedFields
         let onlyDoubles = kinds.allSatisfy { $0 == .double || $0 == .skip }
-        let onlyNumbers = kinds.allSatisfy { $0 == .double || $0 == .int || $0 == .skip }
         #if arch(x86_64)
         // Plain decimal records go through the two-pass reader until a stretch is not plain (quotes, CR).
-        var useDecimals = onlyNumbers && !checkMarkers && decimals != nil
-        let intFields = kinds.map { $0 == .int }
+        let twoPassKinds = kinds.allSatisfy { $0 == .double || $0 == .int || $0 == .string || $0 == .skip }
+        var useDecimals = twoPassKinds && !checkMarkers && decimals != nil
+        // Plain buffers, so that the calls into the two-pass reader need no closures around them.
+        let intFields = UnsafeMutableBufferPointer<Bool>.allocate(capacity: expectedFields)
+        _ = intFields.initialize(from: kinds.map { $0 == .int })
+        let textBuilders = UnsafeMutableBufferPointer<Unmanaged<ColumnBuilder>?>.allocate(capacity: expectedFields)
+        textBuilders.initialize(repeating: nil)
+        for text in textFields { textBuilders[text.field] = Unmanaged.passUnretained(text.builder) }
+        let textFieldIndexes = UnsafeMutableBufferPointer<Int>.allocate(capacity: textFields.count)
+        _ = textFieldIndexes.initialize(from: textFields.map(\.field))
+        defer {
+            intFields.deallocate()
+            textBuilders.deallocate()
+            textFieldIndexes.deallocate()
+            withExtendedLifetime(textFields) {}
+        }
         var decimalWindow = PlainDecimals.window
         // Missing values the two-pass reader met in this batch, as `field * batch + row`.
         var missingCells: [Int] = []
@@ -351,17 +364,27 @@ struct SegmentParser: @unchecked Sendable {
                         slots.initialize(repeating: nil)
                         for (column, field) in fieldIndexes.enumerated() { slots[field] = builders[column].slots(reserving: batch) }
                         var rows = 0
-                        if onlyNumbers {
-                            // Files of numbers only take a loop of their own, small enough to inline the number parser.
-                            while rows < batch && position < to {
+                        do {
+                            // Plain records go through the two-pass reader while it can take them, the rest one
+                            // by one through the scalar path (files of doubles only: a loop small enough to
+                            // inline the number parser).
+                            records: while rows < batch && position < to {
                                 #if arch(x86_64)
                                 if let decimals, useDecimals {
-                                    let outcome = intFields.withUnsafeBufferPointer { ints in
-                                        decimals.records(
+                                    let ints = onlyDoubles ? nil : UnsafeBufferPointer(intFields)
+                                    let outcome =
+                                        textFields.isEmpty
+                                        ? decimals.records(
                                             base, from: position, to: to, expectedFields: expectedFields, slots: slots, row: rows,
-                                            limit: batch, ints: onlyDoubles ? nil : ints, offsets: offsets, window: &decimalWindow,
+                                            limit: batch, ints: ints, texts: NoTextFields(), offsets: offsets, window: &decimalWindow,
                                             missing: &missingCells)
-                                    }
+                                        : decimals.records(
+                                            base, from: position, to: to, expectedFields: expectedFields, slots: slots, row: rows,
+                                            limit: batch, ints: ints,
+                                            texts: SpannedTextFields(
+                                                builders: UnsafeBufferPointer(textBuilders), fields: UnsafeBufferPointer(textFieldIndexes),
+                                                spans: spans, matcher: matcher),
+                                            offsets: offsets, window: &decimalWindow, missing: &missingCells)
                                     rows += outcome.rows
                                     position = outcome.position
                                     switch outcome.stop {
@@ -373,32 +396,29 @@ struct SegmentParser: @unchecked Sendable {
                                     guard rows < batch && position < to else { continue }
                                 }
                                 #endif
-                                let next =
-                                    onlyDoubles
-                                    ? doublesRecord(base, from: position, to: to, slots: slots, row: rows, checkMarkers: checkMarkers)
-                                    : fusedRecord(
-                                        base, from: position, to: to, kinds: kinds, slots: slots, spans: spans, row: rows,
-                                        checkMarkers: checkMarkers)
-                                guard let next else { break }
-                                position = next
-                                rows += 1
-                            }
-                        } else {
-                            records: while rows < batch && position < to,
-                                let next = fusedRecord(
-                                    base, from: position, to: to, kinds: kinds, slots: slots, spans: spans, row: rows,
-                                    checkMarkers: checkMarkers)
-                            {
-                                for (index, text) in textFields.enumerated() {
-                                    let start = spans[2 * text.field]
-                                    let bytes = UnsafeBufferPointer(start: base + start, count: spans[2 * text.field + 1] - start)
-                                    if !text.builder.appendText(bytes) {
-                                        // Not UTF-8: undo this record's text and let the general path report it.
-                                        for earlier in textFields[..<index] { earlier.builder.dropLastText() }
-                                        break records
+                                if onlyDoubles {
+                                    guard
+                                        let next = doublesRecord(
+                                            base, from: position, to: to, slots: slots, row: rows, checkMarkers: checkMarkers)
+                                    else { break }
+                                    position = next
+                                } else {
+                                    guard
+                                        let next = fusedRecord(
+                                            base, from: position, to: to, kinds: kinds, slots: slots, spans: spans, row: rows,
+                                            checkMarkers: checkMarkers)
+                                    else { break }
+                                    for (index, text) in textFields.enumerated() {
+                                        let start = spans[2 * text.field]
+                                        let bytes = UnsafeBufferPointer(start: base + start, count: spans[2 * text.field + 1] - start)
+                                        if !text.builder.appendText(bytes) {
+                                            // Not UTF-8: undo this record's text and let the general path report it.
+                                            for earlier in textFields[..<index] { earlier.builder.dropLastText() }
+                                            break records
+                                        }
                                     }
+                                    position = next
                                 }
-                                position = next
                                 rows += 1
                             }
                         }

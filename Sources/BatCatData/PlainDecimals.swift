@@ -17,7 +17,8 @@ import _Builtin_intrinsics.intel
 /// power of ten rounds correctly (Clinger's fast path), so the value is bit for bit what
 /// ``NumberParsing/scanDouble(_:_:)`` gives. A field that is a missing marker (the empty field, `NA`…) is
 /// read as missing here too: a file with a missing value in every fifth row (100 MB) described in 0.41 s
-/// before, 0.26 s since. Anything else — exponents, longer numbers, quotes, CR — is left to the scalar and
+/// before, 0.26 s since. Integer columns and unquoted text columns come along (see ``TextFields``).
+/// Anything else — exponents, longer numbers, quotes, CR, booleans, dates — is left to the scalar and
 /// general paths.
 struct PlainDecimals: @unchecked Sendable {
     let delimiter: UInt8
@@ -76,12 +77,13 @@ struct PlainDecimals: @unchecked Sendable {
     /// integer columns: their slots take `Int`s, and a decimal there ends the run (the scalar path widens
     /// the column). Never reads before offset 0
     /// of `base` or at or past `to`; `offsets` holds ``offsetCapacity`` values; `window` starts at
-    /// ``window`` and grows when records are longer.
-    @inline(__always)
-    func records(
+    /// ``window`` and grows when records are longer. Text fields are `texts`' to keep (see ``TextFields``).
+    /// Not inlined: it runs a batch of rows a call, and each kind of `texts` gets its own compiled loop.
+    @inline(never)
+    func records<Texts: TextFields>(
         _ base: UnsafePointer<UInt8>, from: Int, to: Int, expectedFields: Int,
         slots: UnsafeMutableBufferPointer<UnsafeMutableRawPointer?>, row: Int, limit: Int, ints: UnsafeBufferPointer<Bool>?,
-        offsets: UnsafeMutablePointer<Int32>, window: inout Int, missing: inout [Int]
+        texts: Texts, offsets: UnsafeMutablePointer<Int32>, window: inout Int, missing: inout [Int]
     ) -> Outcome {
         var position = from
         var row = row
@@ -112,14 +114,17 @@ struct PlainDecimals: @unchecked Sendable {
                 let marked = missing.count
                 for field in 0..<last {
                     let end = position &+ Int(offsets[taken &+ field])
-                    guard base[end] == delimiter, store(base, fieldStart, end, slots[field], field, row, limit, ints, &missing) else {
+                    guard base[end] == delimiter, store(base, fieldStart, end, slots[field], field, row, limit, ints, texts, &missing)
+                    else {
                         missing.removeLast(missing.count - marked)
                         return Outcome(rows: row &- first, position: start, stop: .record)
                     }
                     fieldStart = end &+ 1
                 }
                 let end = position &+ Int(offsets[taken &+ last])
-                guard base[end] == 0x0A, store(base, fieldStart, end, slots[last], last, row, limit, ints, &missing) else {
+                guard base[end] == 0x0A, store(base, fieldStart, end, slots[last], last, row, limit, ints, texts, &missing),
+                    texts.append(base, row: row, limit: limit, missing: &missing)
+                else {
                     missing.removeLast(missing.count - marked)
                     return Outcome(rows: row &- first, position: start, stop: .record)
                 }
@@ -135,11 +140,14 @@ struct PlainDecimals: @unchecked Sendable {
     /// Reads the field `[start, end)` into `slot[row]`, or passes over it when `slot` is `nil`; `false`
     /// when it is neither a plain decimal nor a missing marker.
     @inline(__always)
-    private func store(
+    private func store<Texts: TextFields>(
         _ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int, _ slot: UnsafeMutableRawPointer?, _ field: Int, _ row: Int,
-        _ limit: Int, _ ints: UnsafeBufferPointer<Bool>?, _ missing: inout [Int]
+        _ limit: Int, _ ints: UnsafeBufferPointer<Bool>?, _ texts: Texts, _ missing: inout [Int]
     ) -> Bool {
-        guard let slot else { return true }
+        guard let slot else {
+            texts.note(base, field, start, end)
+            return true
+        }
         if let ints, ints[field] {
             if let number = decimal(base, start, end), !number.hasPoint {
                 let magnitude = Int(truncatingIfNeeded: number.significand)
@@ -256,6 +264,61 @@ struct PlainDecimals: @unchecked Sendable {
     @inline(__always)
     private func mask(_ lanes: SIMD2<Int64>) -> UInt64 {
         UInt64(UInt16(truncatingIfNeeded: _mm_movemask_epi8(lanes)))
+    }
+}
+
+/// What the two-pass reader does with the fields of text columns.
+protocol TextFields {
+    /// Notes the field `[start, end)` if it belongs to a text column (other fields without a slot are skipped).
+    func note(_ base: UnsafePointer<UInt8>, _ field: Int, _ start: Int, _ end: Int)
+    /// Appends the noted fields of a whole record to their builders (an empty text for a missing marker,
+    /// its `field * limit + row` going to `missing`); `false`, with nothing appended, when one is not UTF-8.
+    func append(_ base: UnsafePointer<UInt8>, row: Int, limit: Int, missing: inout [Int]) -> Bool
+}
+
+/// Records without text columns.
+struct NoTextFields: TextFields {
+    @inline(__always)
+    func note(_ base: UnsafePointer<UInt8>, _ field: Int, _ start: Int, _ end: Int) {}
+
+    @inline(__always)
+    func append(_ base: UnsafePointer<UInt8>, row: Int, limit: Int, missing: inout [Int]) -> Bool { true }
+}
+
+/// Records with text columns: each field's span is kept until the record is whole.
+struct SpannedTextFields: TextFields {
+    /// Each field's builder when it is a text field; `nil` otherwise.
+    let builders: UnsafeBufferPointer<Unmanaged<ColumnBuilder>?>
+    /// The text fields, in order.
+    let fields: UnsafeBufferPointer<Int>
+    /// Two offsets a field: its span; a start of -1 for a missing marker.
+    let spans: UnsafeMutableBufferPointer<Int>
+    let matcher: MissingMatcher
+
+    @inline(__always)
+    func note(_ base: UnsafePointer<UInt8>, _ field: Int, _ start: Int, _ end: Int) {
+        guard builders[field] != nil else { return }
+        spans[2 &* field] = matcher.matches(base + start, base + end) ? -1 : start
+        spans[2 &* field &+ 1] = end
+    }
+
+    @inline(__always)
+    func append(_ base: UnsafePointer<UInt8>, row: Int, limit: Int, missing: inout [Int]) -> Bool {
+        for (index, field) in fields.enumerated() {
+            let builder = builders[field].unsafelyUnwrapped
+            let start = spans[2 &* field]
+            let appended = builder._withUnsafeGuaranteedRef { builder in
+                start < 0
+                    ? builder.appendText(UnsafeBufferPointer(start: base, count: 0))
+                    : builder.appendText(UnsafeBufferPointer(start: base + start, count: spans[2 &* field &+ 1] &- start))
+            }
+            if !appended {
+                for earlier in fields[..<index] { builders[earlier].unsafelyUnwrapped._withUnsafeGuaranteedRef { $0.dropLastText() } }
+                return false
+            }
+            if start < 0 { missing.append(field &* limit &+ row) }
+        }
+        return true
     }
 }
 #endif
