@@ -332,7 +332,7 @@ struct SegmentParser: @unchecked Sendable {
         let slotCount = expectedFields
         let onlyDoubles = kinds.allSatisfy { $0 == .double || $0 == .skip }
         #if arch(x86_64)
-        // Plain decimal records go through the two-pass reader until a stretch is not plain (quotes, CR).
+        // Plain decimal records go through the two-pass reader until a stretch is not plain (quotes, a lone CR).
         let twoPassKinds = kinds.allSatisfy { $0 == .double || $0 == .int || $0 == .string || $0 == .skip }
         var useDecimals = twoPassKinds && !checkMarkers && decimals != nil
         // Plain buffers, so that the calls into the two-pass reader need no closures around them.

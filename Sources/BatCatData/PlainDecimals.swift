@@ -18,8 +18,8 @@ import _Builtin_intrinsics.intel
 /// ``NumberParsing/scanDouble(_:_:)`` gives. A field that is a missing marker (the empty field, `NA`…) is
 /// read as missing here too: a file with a missing value in every fifth row (100 MB) described in 0.41 s
 /// before, 0.26 s since. Integer columns and unquoted text columns come along (see ``TextFields``).
-/// Anything else — exponents, longer numbers, quotes, CR, booleans, dates — is left to the scalar and
-/// general paths.
+/// Lines may end in LF or CR LF. Anything else — exponents, longer numbers, quotes, a lone CR, booleans,
+/// dates — is left to the scalar and general paths.
 struct PlainDecimals: @unchecked Sendable {
     let delimiter: UInt8
     /// 16 zero bytes then 16 bytes of ones (the 16 bytes at `count` end in `count` ones), then 10^0 ... 10^16
@@ -63,7 +63,7 @@ struct PlainDecimals: @unchecked Sendable {
         /// Where the next record starts.
         var position: Int
         /// Why it stopped: the limit was reached, or a record this path does not read is next (the scalar
-        /// path should take it), or the stretch left has too few bytes or holds a quote or CR.
+        /// path should take it), or the stretch left has too few bytes or holds a quote or a lone CR.
         var stop: Stop
     }
 
@@ -121,15 +121,17 @@ struct PlainDecimals: @unchecked Sendable {
                     }
                     fieldStart = end &+ 1
                 }
-                let end = position &+ Int(offsets[taken &+ last])
-                guard base[end] == 0x0A, store(base, fieldStart, end, slots[last], last, row, limit, ints, texts, &missing),
+                let lineEnd = position &+ Int(offsets[taken &+ last])
+                // The last field ends before a CR LF's CR.
+                let end = base[lineEnd &- 1] == 0x0D ? lineEnd &- 1 : lineEnd
+                guard base[lineEnd] == 0x0A, store(base, fieldStart, end, slots[last], last, row, limit, ints, texts, &missing),
                     texts.append(base, row: row, limit: limit, missing: &missing)
                 else {
                     missing.removeLast(missing.count - marked)
                     return Outcome(rows: row &- first, position: start, stop: .record)
                 }
                 taken &+= expectedFields
-                start = end &+ 1
+                start = lineEnd &+ 1
                 row &+= 1
             }
             position = start
@@ -166,7 +168,8 @@ struct PlainDecimals: @unchecked Sendable {
     }
 
     /// Writes the offsets (from `from`) of the delimiters and line feeds in `blocks` 64-byte blocks from
-    /// `from` to `offsets`, and says whether those bytes hold no quote and no CR.
+    /// `from` to `offsets`, and says whether those bytes hold no quote and no CR but the CR of a CR LF (a
+    /// CR in the window's last byte counts as one: its record ends in the next window, which looks again).
     @inline(__always)
     private func separators(
         _ base: UnsafePointer<UInt8>, from: Int, blocks: Int, into offsets: UnsafeMutablePointer<Int32>
@@ -175,7 +178,8 @@ struct PlainDecimals: @unchecked Sendable {
         let lineFeeds = _mm_set1_epi8(0x0A)
         let quotes = _mm_set1_epi8(0x22)
         let returns = _mm_set1_epi8(0x0D)
-        var special = _mm_setzero_si128()
+        var quoted = _mm_setzero_si128()
+        var returned = _mm_setzero_si128()
         var count = 0
         for block in 0..<blocks {
             let offset = 64 * block
@@ -184,7 +188,8 @@ struct PlainDecimals: @unchecked Sendable {
             for lane in 0..<4 {
                 let bytes = load(p + 16 * lane)
                 bits |= mask(_mm_or_si128(_mm_cmpeq_epi8(bytes, delimiters), _mm_cmpeq_epi8(bytes, lineFeeds))) << UInt64(16 * lane)
-                special = _mm_or_si128(special, _mm_or_si128(_mm_cmpeq_epi8(bytes, quotes), _mm_cmpeq_epi8(bytes, returns)))
+                quoted = _mm_or_si128(quoted, _mm_cmpeq_epi8(bytes, quotes))
+                returned = _mm_or_si128(returned, _mm_cmpeq_epi8(bytes, returns))
             }
             // Eight offsets are written whatever the count (a row of numbers has about seven a block), so
             // the loop has no branch to mispredict; the rare ninth and later take a second loop.
@@ -202,7 +207,31 @@ struct PlainDecimals: @unchecked Sendable {
             }
             count += found
         }
-        return (count, _mm_movemask_epi8(special) == 0)
+        guard _mm_movemask_epi8(quoted) == 0 else { return (count, false) }
+        return (count, _mm_movemask_epi8(returned) == 0 || returnsEndLines(base, from: from, blocks: blocks))
+    }
+
+    /// Whether every CR in `blocks` 64-byte blocks from `from` is followed by a line feed (a CR in the last
+    /// byte counts as one: its record ends in the next window, which looks again). Only windows that hold
+    /// a CR come here, so files with LF line ends do not pay for it.
+    private func returnsEndLines(_ base: UnsafePointer<UInt8>, from: Int, blocks: Int) -> Bool {
+        let lineFeeds = _mm_set1_epi8(0x0A)
+        let returns = _mm_set1_epi8(0x0D)
+        // A CR in a block's last byte waits for the next block's first.
+        var returnAtEnd: UInt64 = 0
+        for block in 0..<blocks {
+            let p = base + from + 64 * block
+            var feeds: UInt64 = 0
+            var returnBits: UInt64 = 0
+            for lane in 0..<4 {
+                let bytes = load(p + 16 * lane)
+                feeds |= mask(_mm_cmpeq_epi8(bytes, lineFeeds)) << UInt64(16 * lane)
+                returnBits |= mask(_mm_cmpeq_epi8(bytes, returns)) << UInt64(16 * lane)
+            }
+            if (returnBits & ~(feeds >> 1) & ~(1 << 63)) | (returnAtEnd & ~feeds & 1) != 0 { return false }
+            returnAtEnd = returnBits >> 63
+        }
+        return true
     }
 
     /// The plain decimal in `[start, end)` as a double, or `nil`; reads the 17 bytes before `end`.

@@ -648,6 +648,32 @@ struct NumericCSVTests {
         #expect(error?.message == "bad.csv:12002:7: the value in column 'city' is not valid UTF-8 text")
     }
 
+    @Test("CR LF files of numbers and text read as LF ones do, and a lone CR still ends a line", arguments: ["\n", "\r\n"])
+    func lineEndsInTwoPassFiles(lineEnd: String) throws {
+        var text = "id,x,y,name" + lineEnd
+        for row in 0..<9_000 {
+            let name = row % 4 == 0 ? "" : "n\(row % 13)"
+            let y = row % 5 == 0 ? "" : "\(row).5"
+            // Now and then a lone CR ends a line (the reader takes it as a line end, as before).
+            let end = row % 1_500 == 7 ? "\r" : lineEnd
+            text += "\(row),\(Double(row) / 16),\(y),\(name)\(end)"
+        }
+        var options = CSVOptions(threads: 2, blockSize: 1 << 16)
+        options.types = ["name": .string]
+        let frame = try CSVReader(options: options).read(text: text)
+        #expect(frame.rowCount == 9_000)
+        let x = try #require(frame["x"]?.doubles)
+        let id = try #require(frame["id"])
+        let name = try #require(frame["name"])
+        let y = try #require(frame["y"])
+        let wrong = (0..<9_000).filter { row in
+            id.cell(row) != .int(row) || x[row] != Double(row) / 16
+                || name.cell(row) != (row % 4 == 0 ? .missing : .string("n\(row % 13)"))
+                || y.cell(row) != (row % 5 == 0 ? .missing : .double(Double(row) + 0.5))
+        }
+        #expect(wrong.isEmpty, "rows \(wrong.prefix(5).map { ($0, id.cell($0), name.cell($0), y.cell($0)) })")
+    }
+
     @Test("A record with a field too many or too few deep in a file of numbers names its line")
     func fieldCountDeepInNumbers() {
         var text = "x,y,z\n"
