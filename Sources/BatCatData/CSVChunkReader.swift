@@ -333,18 +333,18 @@ struct SegmentParser: @unchecked Sendable {
         let onlyDoubles = kinds.allSatisfy { $0 == .double || $0 == .skip }
         #if arch(x86_64)
         // Plain decimal records go through the two-pass reader until a stretch is not plain (quotes, a lone CR).
-        let twoPassKinds = kinds.allSatisfy { $0 == .double || $0 == .int || $0 == .string || $0 == .skip }
+        let twoPassKinds = kinds.allSatisfy { $0 != .date }
         var useDecimals = twoPassKinds && !checkMarkers && decimals != nil
         // Plain buffers, so that the calls into the two-pass reader need no closures around them.
-        let intFields = UnsafeMutableBufferPointer<Bool>.allocate(capacity: expectedFields)
-        _ = intFields.initialize(from: kinds.map { $0 == .int })
+        let slotKinds = UnsafeMutableBufferPointer<PlainDecimals.SlotKind>.allocate(capacity: expectedFields)
+        _ = slotKinds.initialize(from: kinds.map { $0 == .int ? .int : $0 == .bool ? .bool : .double })
         let textBuilders = UnsafeMutableBufferPointer<Unmanaged<ColumnBuilder>?>.allocate(capacity: expectedFields)
         textBuilders.initialize(repeating: nil)
         for text in textFields { textBuilders[text.field] = Unmanaged.passUnretained(text.builder) }
         let textFieldIndexes = UnsafeMutableBufferPointer<Int>.allocate(capacity: textFields.count)
         _ = textFieldIndexes.initialize(from: textFields.map(\.field))
         defer {
-            intFields.deallocate()
+            slotKinds.deallocate()
             textBuilders.deallocate()
             textFieldIndexes.deallocate()
             withExtendedLifetime(textFields) {}
@@ -371,16 +371,17 @@ struct SegmentParser: @unchecked Sendable {
                             records: while rows < batch && position < to {
                                 #if arch(x86_64)
                                 if let decimals, useDecimals {
-                                    let ints = onlyDoubles ? nil : UnsafeBufferPointer(intFields)
+                                    let slotKindsIfMixed = onlyDoubles ? nil : UnsafeBufferPointer(slotKinds)
                                     let outcome =
                                         textFields.isEmpty
                                         ? decimals.records(
                                             base, from: position, to: to, expectedFields: expectedFields, slots: slots, row: rows,
-                                            limit: batch, ints: ints, texts: NoTextFields(), offsets: offsets, window: &decimalWindow,
+                                            limit: batch, kinds: slotKindsIfMixed, texts: NoTextFields(), offsets: offsets,
+                                            window: &decimalWindow,
                                             missing: &missingCells)
                                         : decimals.records(
                                             base, from: position, to: to, expectedFields: expectedFields, slots: slots, row: rows,
-                                            limit: batch, ints: ints,
+                                            limit: batch, kinds: slotKindsIfMixed,
                                             texts: SpannedTextFields(
                                                 builders: UnsafeBufferPointer(textBuilders), fields: UnsafeBufferPointer(textFieldIndexes),
                                                 spans: spans, matcher: matcher),

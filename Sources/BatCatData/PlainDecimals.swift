@@ -17,9 +17,9 @@ import _Builtin_intrinsics.intel
 /// power of ten rounds correctly (Clinger's fast path), so the value is bit for bit what
 /// ``NumberParsing/scanDouble(_:_:)`` gives. A field that is a missing marker (the empty field, `NA`…) is
 /// read as missing here too: a file with a missing value in every fifth row (100 MB) described in 0.41 s
-/// before, 0.26 s since. Integer columns and unquoted text columns come along (see ``TextFields``).
-/// Lines may end in LF or CR LF. Anything else — exponents, longer numbers, quotes, a lone CR, booleans,
-/// dates — is left to the scalar and general paths.
+/// before, 0.26 s since. Integer, boolean and unquoted text columns come along (see ``TextFields``).
+/// Lines may end in LF or CR LF. Anything else — exponents, longer numbers, quotes, a lone CR, dates — is
+/// left to the scalar and general paths.
 struct PlainDecimals: @unchecked Sendable {
     let delimiter: UInt8
     /// 16 zero bytes then 16 bytes of ones (the 16 bytes at `count` end in `count` ones), then 10^0 ... 10^16
@@ -71,18 +71,23 @@ struct PlainDecimals: @unchecked Sendable {
         case limit, record, stretch
     }
 
+    /// What a field's slot holds.
+    enum SlotKind {
+        case double, int, bool
+    }
+
     /// Parses whole records from `from` while they are plain decimals or missing markers (skipping fields
     /// whose slot is `nil`), writing each value to `slots[field][row]`, up to `limit` rows; a missing
-    /// value is written as zero and `field * limit + row` goes to `missing`. Fields marked in `ints` are
-    /// integer columns: their slots take `Int`s, and a decimal there ends the run (the scalar path widens
-    /// the column). Never reads before offset 0
+    /// value is written as zero and `field * limit + row` goes to `missing`. `kinds` gives each field's
+    /// slot type (`nil`: all doubles); in an integer column a decimal ends the run (the scalar path widens
+    /// the column), and a boolean column takes `true` and `false` as the scalar path spells them. Never reads before offset 0
     /// of `base` or at or past `to`; `offsets` holds ``offsetCapacity`` values; `window` starts at
     /// ``window`` and grows when records are longer. Text fields are `texts`' to keep (see ``TextFields``).
     /// Not inlined: it runs a batch of rows a call, and each kind of `texts` gets its own compiled loop.
     @inline(never)
     func records<Texts: TextFields>(
         _ base: UnsafePointer<UInt8>, from: Int, to: Int, expectedFields: Int,
-        slots: UnsafeMutableBufferPointer<UnsafeMutableRawPointer?>, row: Int, limit: Int, ints: UnsafeBufferPointer<Bool>?,
+        slots: UnsafeMutableBufferPointer<UnsafeMutableRawPointer?>, row: Int, limit: Int, kinds: UnsafeBufferPointer<SlotKind>?,
         texts: Texts, offsets: UnsafeMutablePointer<Int32>, window: inout Int, missing: inout [Int]
     ) -> Outcome {
         var position = from
@@ -114,7 +119,7 @@ struct PlainDecimals: @unchecked Sendable {
                 let marked = missing.count
                 for field in 0..<last {
                     let end = position &+ Int(offsets[taken &+ field])
-                    guard base[end] == delimiter, store(base, fieldStart, end, slots[field], field, row, limit, ints, texts, &missing)
+                    guard base[end] == delimiter, store(base, fieldStart, end, slots[field], field, row, limit, kinds, texts, &missing)
                     else {
                         missing.removeLast(missing.count - marked)
                         return Outcome(rows: row &- first, position: start, stop: .record)
@@ -124,7 +129,7 @@ struct PlainDecimals: @unchecked Sendable {
                 let lineEnd = position &+ Int(offsets[taken &+ last])
                 // The last field ends before a CR LF's CR.
                 let end = base[lineEnd &- 1] == 0x0D ? lineEnd &- 1 : lineEnd
-                guard base[lineEnd] == 0x0A, store(base, fieldStart, end, slots[last], last, row, limit, ints, texts, &missing),
+                guard base[lineEnd] == 0x0A, store(base, fieldStart, end, slots[last], last, row, limit, kinds, texts, &missing),
                     texts.append(base, row: row, limit: limit, missing: &missing)
                 else {
                     missing.removeLast(missing.count - marked)
@@ -144,16 +149,21 @@ struct PlainDecimals: @unchecked Sendable {
     @inline(__always)
     private func store<Texts: TextFields>(
         _ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int, _ slot: UnsafeMutableRawPointer?, _ field: Int, _ row: Int,
-        _ limit: Int, _ ints: UnsafeBufferPointer<Bool>?, _ texts: Texts, _ missing: inout [Int]
+        _ limit: Int, _ kinds: UnsafeBufferPointer<SlotKind>?, _ texts: Texts, _ missing: inout [Int]
     ) -> Bool {
         guard let slot else {
             texts.note(base, field, start, end)
             return true
         }
-        if let ints, ints[field] {
-            if let number = decimal(base, start, end), !number.hasPoint {
-                let magnitude = Int(truncatingIfNeeded: number.significand)
-                slot.assumingMemoryBound(to: Int.self)[row] = number.negative ? -magnitude : magnitude
+        if let kinds, kinds[field] != .double {
+            if kinds[field] == .int {
+                if let number = decimal(base, start, end), !number.hasPoint {
+                    let magnitude = Int(truncatingIfNeeded: number.significand)
+                    slot.assumingMemoryBound(to: Int.self)[row] = number.negative ? -magnitude : magnitude
+                    return true
+                }
+            } else if let flag = ColumnBuilder.bool(base + start, base + end) {
+                slot.assumingMemoryBound(to: Bool.self)[row] = flag
                 return true
             }
         } else if let value = value(base, start, end) {
@@ -161,8 +171,12 @@ struct PlainDecimals: @unchecked Sendable {
             return true
         }
         guard matcher.matches(base + start, base + end) else { return false }
-        // Zero is zero in both types.
-        slot.assumingMemoryBound(to: UInt64.self)[row] = 0
+        // A missing value's slot holds zero, as `ColumnBuilder.appendMissing` writes.
+        if kinds?[field] == .bool {
+            slot.assumingMemoryBound(to: Bool.self)[row] = false
+        } else {
+            slot.assumingMemoryBound(to: UInt64.self)[row] = 0
+        }
         missing.append(field &* limit &+ row)
         return true
     }

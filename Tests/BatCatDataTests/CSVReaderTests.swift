@@ -674,6 +674,27 @@ struct NumericCSVTests {
         #expect(wrong.isEmpty, "rows \(wrong.prefix(5).map { ($0, id.cell($0), name.cell($0), y.cell($0)) })")
     }
 
+    @Test("Boolean columns beside numbers read exactly, and a bad boolean deep in the file is located")
+    func booleansBesideNumbers() throws {
+        let spellings = ["true", "false", "TRUE", "False", "", "NA"]
+        var text = "id,flag,x\n"
+        for row in 0..<12_000 { text += "\(row),\(spellings[(row * 7) % spellings.count]),\(Double(row) / 2)\n" }
+        let options = CSVOptions(threads: 2, blockSize: 1 << 16)
+        let frame = try CSVReader(options: options).read(text: text)
+        let flag = try #require(frame["flag"])
+        #expect(flag.type == .bool)
+        let wrong = (0..<12_000).filter { row in
+            let spelled = spellings[(row * 7) % spellings.count]
+            return flag.cell(row) != (spelled == "" || spelled == "NA" ? .missing : .bool(spelled.lowercased() == "true"))
+        }
+        #expect(wrong.isEmpty, "rows \(wrong.prefix(5).map { (spellings[($0 * 7) % spellings.count], flag.cell($0)) })")
+        #expect(frame["x"]?.doubles?[11_999] == 11_999.0 / 2)
+        let error = #expect(throws: DataError.self) {
+            try CSVReader(options: options).read(text: text + "12000,maybe,1.5\n", name: "flags.csv")
+        }
+        #expect(error?.message.hasPrefix("flags.csv:12002:7: the value in column 'flag' is not true or false") == true)
+    }
+
     @Test("A record with a field too many or too few deep in a file of numbers names its line")
     func fieldCountDeepInNumbers() {
         var text = "x,y,z\n"
