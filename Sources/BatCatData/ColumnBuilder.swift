@@ -88,13 +88,17 @@ final class ColumnBuilder {
         case .bool: bools.append(false)
         case .string: strings.append("")
         }
-        if !hasMissing {
-            hasMissing = true
-            missing.reserve(max(count * 2, 1024))
-            missing.append(repeating: false, count: count)
-        }
+        startMissingMask()
         missing.append(true)
         count += 1
+    }
+
+    /// Starts the missing mask, every row so far present, when the first missing value comes.
+    private func startMissingMask() {
+        guard !hasMissing else { return }
+        hasMissing = true
+        missing.reserve(max(count * 2, 1024))
+        missing.append(repeating: false, count: count)
     }
 
     /// Appends a double to a double column (the parser's fast path).
@@ -141,11 +145,7 @@ final class ColumnBuilder {
     /// were written as zeros.
     func markMissing(_ rows: [Int], inBatchOf batch: Int) {
         guard !rows.isEmpty else { return }
-        if !hasMissing {
-            hasMissing = true
-            missing.reserve(max(count * 2, 1024))
-            missing.append(repeating: false, count: count)
-        }
+        startMissingMask()
         let first = count - batch
         for row in rows { missing.base[first + row] = true }
     }
