@@ -9,7 +9,8 @@ import Darwin
 /// Summary statistics of a frame's columns, as `batcat describe` prints them.
 ///
 /// Numbers and dates get count, missing, mean, std, min, 25 %, 50 %, 75 % and max; text and
-/// booleans get count, missing, unique and top (the most frequent value, ties broken by order).
+/// booleans get count, missing, unique and top (the most frequent value; of equally
+/// frequent values, the one first in sort order, so the answer does not depend on row order).
 public struct FrameDescription: Sendable, Equatable, Codable {
     /// One column's statistics; the fields that do not apply to its type are `nil`.
     public struct ColumnSummary: Sendable, Equatable, Codable {
@@ -89,16 +90,14 @@ extension DataFrame {
         var summary = FrameDescription.ColumnSummary(name: column.name, type: column.type, count: column.count - missing, missing: missing)
         switch column.type {
         case .double, .int, .date:
-            var values: [Double]
-            if missing == 0, case .double(let v) = column.values {
-                values = v
-            } else if missing == 0, case .date(let v) = column.values {
-                values = v
-            } else {
-                values = []
-                values.reserveCapacity(summary.count)
-                let all = column.doubles ?? []
-                for index in all.indices where !column.isMissing(index) { values.append(all[index]) }
+            // Doubles and dates hand over their storage; integers convert in one pass. Only a column
+            // with missing values is filtered, reading its mask directly.
+            var values = column.doubles ?? []
+            if missing > 0, let mask = column.missing {
+                var present: [Double] = []
+                present.reserveCapacity(summary.count)
+                for index in values.indices where !mask[index] { present.append(values[index]) }
+                values = present
             }
             guard !values.isEmpty else { return summary }
             let mean = Statistics.mean(values)

@@ -168,6 +168,19 @@ struct GroupByTests {
 
                 """)
     }
+
+    @Test("describe's top breaks a tie in favour of the value first in sort order, whatever the row order")
+    func describeTopTies() throws {
+        let frame = try DataFrame(columns: [
+            Column("s", strings: ["pear", "apple", "pear", "fig", "apple", nil]),
+            Column("b", bools: [true, false, nil, true, false, nil]),
+        ])
+        let description = try frame.describe()
+        let s = description.columns[0]
+        #expect(s.unique == 3 && s.top == "apple" && s.topCount == 2)
+        let b = description.columns[1]
+        #expect(b.unique == 2 && b.top == "false" && b.topCount == 2 && b.missing == 2)
+    }
 }
 
 @Suite("Quantiles on large inputs")
