@@ -278,18 +278,33 @@ public struct Column: Sendable, Equatable {
 
     /// The values as doubles (integers and booleans converted), with NaN where missing; `nil` for text.
     public var doubles: [Double]? {
-        var out: [Double]
-        switch values {
-        case .double(let v): out = v
-        case .int(let v): out = v.map(Double.init)
-        case .bool(let v): out = v.map { $0 ? 1 : 0 }
-        case .date(let v): out = v
-        case .string: return nil
-        }
+        guard var out = converted else { return nil }
         if let missing {
             for index in out.indices where missing[index] { out[index] = .nan }
         }
         return out
+    }
+
+    /// The values that are not missing, as doubles, in row order; `nil` for text. What a statistic over
+    /// the column reads: doubles and dates without a missing mask hand over their storage.
+    public var presentDoubles: [Double]? {
+        guard let all = converted else { return nil }
+        guard let missing else { return all }
+        var present: [Double] = []
+        present.reserveCapacity(all.count)
+        for index in all.indices where !missing[index] { present.append(all[index]) }
+        return present
+    }
+
+    /// Every slot as a double, whatever it holds where a value is missing; `nil` for text.
+    private var converted: [Double]? {
+        switch values {
+        case .double(let v): v
+        case .int(let v): v.map(Double.init)
+        case .bool(let v): v.map { $0 ? 1 : 0 }
+        case .date(let v): v
+        case .string: nil
+        }
     }
 
     /// The column with only the rows at `indices`, in that order.

@@ -90,15 +90,7 @@ extension DataFrame {
         var summary = FrameDescription.ColumnSummary(name: column.name, type: column.type, count: column.count - missing, missing: missing)
         switch column.type {
         case .double, .int, .date:
-            // Doubles and dates hand over their storage; integers convert in one pass. Only a column
-            // with missing values is filtered, reading its mask directly.
-            var values = column.doubles ?? []
-            if missing > 0, let mask = column.missing {
-                var present: [Double] = []
-                present.reserveCapacity(summary.count)
-                for index in values.indices where !mask[index] { present.append(values[index]) }
-                values = present
-            }
+            var values = column.presentDoubles ?? []
             guard !values.isEmpty else { return summary }
             let mean = Statistics.mean(values)
             summary.mean = mean

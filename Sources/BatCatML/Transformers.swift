@@ -52,12 +52,12 @@ extension Column {
 
 /// The non-missing numbers of a column, or an error naming it when it holds text.
 func numericValues(_ column: Column, step: String) throws(MLError) -> [Double] {
-    guard let doubles = column.doubles else {
+    guard let present = column.presentDoubles else {
         throw MLError(
             .invalidData, "\(step) needs numbers, but column '\(column.name)' holds text",
             hints: ["encode text columns first (OneHotEncoder or OrdinalEncoder), or leave this column out of the step"])
     }
-    return doubles.indices.compactMap { column.isMissing($0) ? nil : doubles[$0] }
+    return present
 }
 
 /// A numeric column's values as doubles, keeping missing values missing.
