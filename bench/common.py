@@ -26,8 +26,24 @@ def build(products=("batcat",)):
                        cwd=ROOT, check=True)
 
 
+# The Python side of the benchmarks (the peers, and numpy for the data generator), by import name and PyPI name.
+PEERS = {"numpy": "numpy", "pandas": "pandas", "polars": "polars", "sklearn": "scikit-learn"}
+
+
+def ensure_python(modules=PEERS):
+    """Installs from PyPI whichever of `modules` (import name: package name) cannot be imported."""
+    import importlib.util
+
+    missing = [package for module, package in modules.items() if importlib.util.find_spec(module) is None]
+    if missing:
+        print(f"installing the peers' Python packages: {', '.join(missing)}", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", *missing], check=True)
+
+
 def prepare(data_file, products=("batcat",)):
-    """Generates the benchmark CSV when missing, builds the release products, and returns the batcat binary."""
+    """Installs the peers when missing, generates the benchmark CSV when missing, builds the release products,
+    and returns the batcat binary."""
+    ensure_python()
     if not os.path.exists(data_file):
         subprocess.run([sys.executable, os.path.join(HERE, "make-data.py"), data_file], check=True)
     build(products)

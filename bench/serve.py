@@ -21,7 +21,7 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from common import build, built  # noqa: E402
+from common import PEERS, build, built, ensure_python  # noqa: E402
 
 KEY = "bck_benchmark-key"
 
@@ -37,10 +37,7 @@ def ensure_tools():
     if missing and os.geteuid() == 0:
         subprocess.run(["apt-get", "update", "-qq"], check=True)
         subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True)
-    try:
-        import fastapi, uvicorn, sklearn  # noqa: F401
-    except ImportError:
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "fastapi", "uvicorn", "scikit-learn", "pandas"], check=True)
+    ensure_python({"fastapi": "fastapi", "uvicorn": "uvicorn", **PEERS})
 
 
 def wait_ready(url, body, headers, timeout=30):
