@@ -156,7 +156,7 @@ struct SegmentResult {
     enum Failure {
         case malformed(recordStart: Int, line: Int, offset: Int, reason: String)
         case fieldCount(recordStart: Int, line: Int, found: Int)
-        case value(recordStart: Int, line: Int, offset: Int, column: Int, failure: AppendFailure)
+        case value(recordStart: Int, line: Int, offset: Int, column: Int, failure: AppendFailure, sentence: String)
     }
 
     var builders: [ColumnBuilder]
@@ -517,12 +517,13 @@ struct SegmentParser: @unchecked Sendable {
                                 for handle in handles { handle._withUnsafeGuaranteedRef { $0.truncate(to: result.rows) } }
                                 if result.skippedLines.count < 20 { result.skippedLines.append(result.lineEnds) }
                                 result.skippedCount += 1
-                                result.rejects.append((result.lineEnds, "the value in column '\(names[column])' \(error.expectation)"))
+                                result.rejects.append((result.lineEnds, error.sentence(column: names[column], field: start, end)))
                                 skippedRecord = true
                                 break
                             }
                             result.failure = .value(
-                                recordStart: position, line: result.lineEnds, offset: spans.starts[field], column: column, failure: error)
+                                recordStart: position, line: result.lineEnds, offset: spans.starts[field], column: column,
+                                failure: error, sentence: error.sentence(column: names[column], field: start, end))
                             break records
                         }
                     }
@@ -828,27 +829,21 @@ public final class CSVChunkReader {
                 return DataError(
                     .fieldCount, "\(name):\(at.line): expected \(parser.expectedFields) fields, found \(found)",
                     hints: ["fix the row, or leave such rows out with --on-bad-lines skip (CSVOptions.onBadLines = .skip)"])
-            case .value(let recordStart, let line, let offset, let column, let failure):
+            case .value(let recordStart, let line, let offset, let column, let failure, let sentence):
                 let at = location(recordStart: recordStart, line: line, offset: offset)
                 let field = schema.fields[column]
-                let expected: String
-                switch failure {
-                case .notANumber: expected = "is not a number"
-                case .notAnInteger: expected = "is not an integer"
-                case .notABoolean: expected = "is not true or false"
-                case .notADate: expected = "is not an ISO-8601 date"
-                case .invalidUTF8:
+                guard failure != .invalidUTF8 else {
                     return DataError(
-                        .invalidText, "\(name):\(at.line):\(at.column): the value in column '\(field.name)' is not valid UTF-8 text",
+                        .invalidText, "\(name):\(at.line):\(at.column): \(sentence)",
                         hints: ["convert the file to UTF-8, for example with: iconv -f latin1 -t utf-8"])
                 }
+                let typeHint =
+                    options.types[field.name] == nil
+                    ? "declare the column's type (for example string) instead of inferring it from the first \(options.inferenceRows) rows"
+                    : "the column's type was given as \(field.type): give it another type (for example string), or fix the value"
                 return DataError(
-                    .typeMismatch,
-                    "\(name):\(at.line):\(at.column): the value in column '\(field.name)' \(expected), but the column was read as \(field.type)",
-                    hints: [
-                        "declare the column's type (for example string) instead of inferring it from the first \(options.inferenceRows) rows",
-                        "or add the value's spelling to the missing-value markers if it means 'missing'",
-                    ])
+                    .typeMismatch, "\(name):\(at.line):\(at.column): \(sentence), but the column was read as \(field.type)",
+                    hints: [typeHint, "or add the value's spelling to the missing-value markers if it means 'missing'"])
             }
         }
     }

@@ -49,6 +49,18 @@ enum AppendFailure: Error {
         case .invalidUTF8: "is not valid UTF-8 text"
         }
     }
+
+    /// What failed, as errors and rejects files say it: `the value 'abc' in column 'b' is not a number`.
+    /// The field `[start, end)` is shown (up to 40 characters) unless it is not UTF-8.
+    func sentence(column: String, field start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> String {
+        let limit = 40
+        let bytes = UnsafeBufferPointer(start: start, count: end - start)
+        guard self != .invalidUTF8, var text = String(validating: bytes, as: UTF8.self) else {
+            return "the value in column '\(column)' \(expectation)"
+        }
+        if text.count > limit { text = String(text.prefix(limit)) + "…" }
+        return "the value '\(text)' in column '\(column)' \(expectation)"
+    }
 }
 
 /// Accumulates one column's values while a CSV is parsed.

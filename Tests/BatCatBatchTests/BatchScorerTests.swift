@@ -97,7 +97,7 @@ struct BatchScorerTests {
         await #expect {
             try await scorer(input, output).run(["bad.csv"])
         } throws: { error in
-            "\(error)".contains("bad.csv:3:3: the value in column 'x' is not a number")
+            "\(error)".contains("bad.csv:3:3: the value 'oops' in column 'x' is not a number")
         }
         #expect(try await !output.exists("bad.predictions.csv"))
         let manifest = try await scorer(input, output) { $0.onBadRows = .skip }.run(["bad.csv"])
@@ -106,7 +106,7 @@ struct BatchScorerTests {
         #expect(String(decoding: try await output.get("bad.predictions.csv"), as: UTF8.self) == "id,prediction\n1,2.0\n4,4.0\n")
         let rejects = String(decoding: try await output.get("bad.rejects.csv"), as: UTF8.self)
         #expect(rejects.contains(",2,\"feature 'x' is missing, and the model has no imputer for it\""))
-        #expect(rejects.contains("3,,the value in column 'x' is not a number"))
+        #expect(rejects.contains("3,,the value 'oops' in column 'x' is not a number"))
     }
 
     @Test("The target column of a scoring input is not read: a stray value in it stops nothing, and it is not written")

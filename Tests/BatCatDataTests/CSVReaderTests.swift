@@ -153,17 +153,24 @@ struct CSVReaderTests {
         #expect(report.rows == 2)
     }
 
-    @Test("A value of the wrong type names the file, line, column and column name")
+    @Test("A value of the wrong type names the file, line, column, the value and the column name")
     func typeMismatch() {
         let error = #expect(throws: DataError.self) { try read("a,b\n1,2\n3,x4\n") { $0.types = ["b": .double] } }
         #expect(error?.code == .typeMismatch)
-        #expect(error?.message == "t.csv:3:3: the value in column 'b' is not a number, but the column was read as double")
+        #expect(error?.message == "t.csv:3:3: the value 'x4' in column 'b' is not a number, but the column was read as double")
+        // The type was given, so the hint does not speak of inference.
+        #expect(error?.hints.first == "the column's type was given as double: give it another type (for example string), or fix the value")
+        // An inferred type: the hint says how to declare one. A long value is cut at 40 characters.
+        let long = String(repeating: "abcde", count: 10)
+        let inferred = #expect(throws: DataError.self) { try read("a,b\n1,2\n3,\(long)\n") { $0.inferenceRows = 1 } }
+        #expect(inferred?.message == "t.csv:3:3: the value '\(long.prefix(40))…' in column 'b' is not an integer, but the column was read as int")
+        #expect(inferred?.hints.first?.hasPrefix("declare the column's type (for example string) instead of inferring it") == true)
     }
 
     @Test("A line count stays right across quoted line breaks")
     func lineNumbersAfterQuotedBreaks() {
         let error = #expect(throws: DataError.self) { try read("a,b\n\"x\ny\",1\nz,w\n") { $0.types = ["b": .int] } }
-        #expect(error?.message == "t.csv:4:3: the value in column 'b' is not an integer, but the column was read as int")
+        #expect(error?.message == "t.csv:4:3: the value 'w' in column 'b' is not an integer, but the column was read as int")
     }
 
     @Test("An unterminated quote names where the field opens")
@@ -255,7 +262,7 @@ struct CSVReaderTests {
         lines[80_001] = "1,2,x"
         let broken = lines.joined(separator: "\n")
         let error = #expect(throws: DataError.self) { try CSVReader(options: options).read(text: broken, name: "mid.csv") }
-        #expect(error?.message.hasPrefix("mid.csv:80002:5: the value in column 'c' is not an integer") == true)
+        #expect(error?.message.hasPrefix("mid.csv:80002:5: the value 'x' in column 'c' is not an integer") == true)
         // A stream that fails after 2.5 MB: the failure is reported, not lost in the read-ahead.
         let failing = FailingStream(bytes: Array(text.utf8), failAfter: 5 << 19)
         let failure = #expect(throws: DataError.self) { try CSVReader(options: options).read(stream: failing) }
@@ -330,7 +337,7 @@ struct TypedRecordTests {
         var typed = CSVOptions()
         typed.types = ["b": .double]
         let error = #expect(throws: DataError.self) { try CSVReader(options: typed).read(text: "a,b\r\n1,2\r\n3,x\r\n", name: "c.csv") }
-        #expect(error?.message.hasPrefix("c.csv:3:3: the value in column 'b'") == true)
+        #expect(error?.message.hasPrefix("c.csv:3:3: the value 'x' in column 'b'") == true)
     }
 
     @Test("Blocks with quotes parse in parallel: quoted commas, line breaks, doubled quotes and stray quotes agree with one thread")
@@ -390,7 +397,7 @@ struct TypedRecordTests {
         let one = #expect(throws: DataError.self) { try CSVReader(options: options).read(text: text, name: "w.csv") }
         options.threads = 2
         let two = #expect(throws: DataError.self) { try CSVReader(options: options).read(text: text, name: "w.csv") }
-        #expect(one?.message == "w.csv:160004:1: the value in column 'i' is not an integer, but the column was read as int")
+        #expect(one?.message == "w.csv:160004:1: the value 'x' in column 'i' is not an integer, but the column was read as int")
         #expect(two?.message == one?.message)
     }
 
@@ -401,7 +408,7 @@ struct TypedRecordTests {
         let boolean = #expect(throws: DataError.self) {
             try CSVReader(options: options).read(text: "a,b,c\n1,true,x\n2,tRUE,y\n", name: "b.csv")
         }
-        #expect(boolean?.message == "b.csv:3:3: the value in column 'b' is not true or false, but the column was read as bool")
+        #expect(boolean?.message == "b.csv:3:3: the value 'tRUE' in column 'b' is not true or false, but the column was read as bool")
         var bytes = Array("a,b,c\n1,true,x\n2,false,".utf8)
         bytes += [0xFF, 0xFE]
         bytes += Array("\n3,true,z\n".utf8)
@@ -442,7 +449,7 @@ struct NumericCSVTests {
         var options = CSVOptions()
         options.types = ["a": .double, "b": .double]
         let error = #expect(throws: DataError.self) { try CSVReader(options: options).read(text: "a,b\n1,2\n3,4x\n", name: "n.csv") }
-        #expect(error?.message == "n.csv:3:3: the value in column 'b' is not a number, but the column was read as double")
+        #expect(error?.message == "n.csv:3:3: the value '4x' in column 'b' is not a number, but the column was read as double")
     }
 
     @Test("Number parsing agrees with the standard library on many spellings")
@@ -557,7 +564,7 @@ struct NumericCSVTests {
         let error = #expect(throws: DataError.self) {
             try CSVReader(options: options).read(text: text + "1,2,x\n", name: "large.csv")
         }
-        #expect(error?.message.hasPrefix("large.csv:\(rows + 2):5: the value in column 'c' is not a number") == true)
+        #expect(error?.message.hasPrefix("large.csv:\(rows + 2):5: the value 'x' in column 'c' is not a number") == true)
     }
 
     @Test("Wide files of numbers read right: records longer than the first window, and longer than the widest", arguments: [600, 7_000])
@@ -692,7 +699,7 @@ struct NumericCSVTests {
         let error = #expect(throws: DataError.self) {
             try CSVReader(options: options).read(text: text + "12000,maybe,1.5\n", name: "flags.csv")
         }
-        #expect(error?.message.hasPrefix("flags.csv:12002:7: the value in column 'flag' is not true or false") == true)
+        #expect(error?.message.hasPrefix("flags.csv:12002:7: the value 'maybe' in column 'flag' is not true or false") == true)
     }
 
     @Test("A record with a field too many or too few deep in a file of numbers names its line")
