@@ -1,6 +1,7 @@
 import ArgumentParser
 import BatCatCore
 import BatCatData
+import BatCatStorage
 import Foundation
 
 extension BatCat {
@@ -37,7 +38,7 @@ extension BatCat {
             _ = try global.bootstrapLoggingFromFlags(label: "batcat.describe")
             let start = ContinuousClock.now
             let reader = CSVReader(options: try csv.options(columns: columnList(columns)))
-            let (frame, report) = try reader.readWithReport(stream: FileByteStream(path: file))
+            let (frame, report) = try reader.readWithReport(stream: FileByteStream(path: ObjectStores.localPath(file)))
             let description = try frame.describe()
             switch format {
             case .text: Console.out(description.table())
@@ -91,7 +92,7 @@ extension BatCat {
             _ = try global.bootstrapLoggingFromFlags(label: "batcat.head")
             var options = try csv.options(columns: columnList(columns))
             options.blockSize = 1 << 16
-            let chunks = try CSVReader(options: options).chunks(stream: FileByteStream(path: file), rows: n)
+            let chunks = try CSVReader(options: options).chunks(stream: FileByteStream(path: ObjectStores.localPath(file)), rows: n)
             var writer = CSVWriter(sink: MemoryByteSink())
             if let first = try chunks.next() {
                 try writer.write(first)

@@ -2,6 +2,7 @@ import ArgumentParser
 import BatCatCore
 import BatCatData
 import BatCatML
+import BatCatStorage
 import Foundation
 
 extension BatCat {
@@ -33,7 +34,7 @@ extension BatCat {
             _ = try global.bootstrapLoggingFromFlags(label: "batcat.evaluate")
             let start = ContinuousClock.now
             let model = try ArtifactFile.load(artifact)
-            let frame = try CSVReader(options: try csv.options()).read(path: data)
+            let frame = try CSVReader(options: try csv.options()).read(path: ObjectStores.localPath(data))
             let (metrics, confusion) = try Trainer.evaluate(model.pipeline, on: frame)
             switch format {
             case .json:
@@ -94,15 +95,17 @@ extension BatCat {
         func run() async throws {
             _ = try global.bootstrapLoggingFromFlags(label: "batcat.predict")
             let start = ContinuousClock.now
+            // Checked before any work: a URL is not a place this build can write to.
+            let outputPath = try output.map { try ObjectStores.localPath($0) }
             let model = try ArtifactFile.load(artifact)
-            let frame = try CSVReader(options: try csv.options()).read(path: data)
+            let frame = try CSVReader(options: try csv.options()).read(path: ObjectStores.localPath(data))
             let predictions = try model.pipeline.predict(frame)
             var result = try frame.selecting(columnList(keep) ?? frame.columnNames)
             for column in predictions.outputColumns() { result = try result.adding(column) }
             var writer = CSVWriter(sink: MemoryByteSink())
             try writer.write(result)
-            if let output {
-                try AtomicFile.write(writer.sink.bytes, to: output)
+            if let outputPath {
+                try AtomicFile.write(writer.sink.bytes, to: outputPath)
             } else {
                 Console.out(writer.sink.text)
             }

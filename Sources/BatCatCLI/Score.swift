@@ -80,6 +80,8 @@ extension BatCat {
                     "shard \(options.shardIndex) of \(options.shardCount) does not exist",
                     hints: ["the shard index runs from 0 to the count − 1"])
             }
+            let input = try ObjectStores.localPath(self.input)
+            let output = try ObjectStores.localPath(self.output)
             let (name, modelVersion, loaded) = try await loadModel(settings: settings)
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) else {

@@ -3,6 +3,7 @@ import BatCatCore
 import BatCatData
 import BatCatML
 import BatCatRegistry
+import BatCatStorage
 import Foundation
 import Logging
 import Synchronization
@@ -204,8 +205,11 @@ struct TrainingRun {
         let trainingSpec = try DocumentDecoder.decode(TrainingSpec.self, path: spec)
         self.spec = trainingSpec
         let folder = URL(fileURLWithPath: spec).deletingLastPathComponent()
-        let dataPath = Paths.resolve(trainingSpec.data, against: folder)
-        outputPath = output ?? Paths.resolve(trainingSpec.output ?? "\(trainingSpec.name).model.json", against: folder)
+        let dataPath = Paths.resolve(try ObjectStores.localPath(trainingSpec.data), against: folder)
+        // A URL is refused before a relative path is made of it.
+        outputPath =
+            try output.map { try ObjectStores.localPath($0) }
+            ?? Paths.resolve(try ObjectStores.localPath(trainingSpec.output ?? "\(trainingSpec.name).model.json"), against: folder)
         progress.step("reading \(trainingSpec.data)")
         // With the features listed, only they and the target are parsed (when the header has them all;
         // otherwise the whole file is read and the trainer names what is missing).

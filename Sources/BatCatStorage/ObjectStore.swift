@@ -187,13 +187,19 @@ public struct LocalObjectStore: ObjectStore {
 public enum ObjectStores {
     /// The store at `location`.
     public static func open(_ location: String) throws(StorageError) -> any ObjectStore {
-        if location.hasPrefix("file://") { return try LocalObjectStore(root: String(location.dropFirst("file://".count))) }
+        try LocalObjectStore(root: localPath(location))
+    }
+
+    /// The local path `location` names: `file:///path` or a plain path. Any other URL is an error, so that
+    /// `s3://bucket/x` is never taken for a local folder named `s3:`.
+    public static func localPath(_ location: String) throws(StorageError) -> String {
+        if location.hasPrefix("file://") { return String(location.dropFirst("file://".count)) }
         if let scheme = location.range(of: "://").map({ String(location[..<$0.lowerBound]) }) {
             throw StorageError(
-                .unsupportedScheme, "this build of BatCat cannot open '\(scheme)://' stores (\(location))",
-                hints: ["use a local folder (file:///path or a plain path); S3 support is not part of this version"])
+                .unsupportedScheme, "this build of BatCat cannot open '\(scheme)://' locations (\(location))",
+                hints: ["use a local file or folder (file:///path or a plain path); S3 support is not part of this version"])
         }
-        return try LocalObjectStore(root: location)
+        return location
     }
 }
 

@@ -92,3 +92,33 @@ struct DescribeCommandTests {
         #expect(missing.stderr.contains("error: cannot open 'missing.csv'"))
     }
 }
+
+@Suite("Locations that are URLs, end to end")
+struct URLLocationTests {
+    @Test("A URL this build cannot open is refused by every command, and never becomes a local folder named 's3:'")
+    func refused() throws {
+        let work = try WorkFolder()
+        try work.trainDiabetesModel()
+        try work.write("s3spec.yaml", "name: s\ndata: s3://bucket/d.csv\ntarget: target\nestimator: {type: linearRegression}\n")
+        let runs: [[String]] = [
+            ["score", "--artifact", "model.json", "--input", "d/diabetes.csv", "--output", "s3://bucket/out"],
+            ["score", "--artifact", "model.json", "--input", "s3://bucket/in", "--output", "out"],
+            ["train", "s3spec.yaml"],
+            ["describe", "s3://bucket/d.csv"],
+            ["head", "s3://bucket/d.csv"],
+            ["predict", "model.json", "d/diabetes.csv", "-o", "s3://bucket/p.csv"],
+            ["evaluate", "model.json", "s3://bucket/d.csv"],
+        ]
+        for arguments in runs {
+            let run = try Transcript.run(arguments, in: work.url)
+            #expect(run.status == 1, "\(arguments): \(run)")
+            #expect(run.stderr.contains("error: this build of BatCat cannot open 's3://' locations (s3://bucket/"), "\(arguments): \(run)")
+            #expect(run.stderr.contains("S3 support is not part of this version"))
+        }
+        #expect(!FileManager.default.fileExists(atPath: work.url.appendingPathComponent("s3:").path))
+        // file:// names a local path.
+        let local = try Transcript.run(["describe", "file://" + work.url.appendingPathComponent("d/diabetes.csv").path, "-q"], in: work.url)
+        #expect(local.status == 0, "\(local)")
+        #expect(local.stdout.contains("bmi"))
+    }
+}

@@ -6,11 +6,7 @@ struct ScoreCommandTests {
     /// A folder with a trained diabetes-bmi artifact and `files` inputs of `rows` rows each.
     private func setup(files: Int, rows: Int) throws -> WorkFolder {
         let work = try WorkFolder()
-        try work.copyDiabetesData(into: "d")
-        try work.write(
-            "d/spec.yaml",
-            "name: d\ndata: diabetes.csv\ntarget: target\nfeatures: [bmi]\nestimator: {type: linearRegression}\noutput: ../model.json\n")
-        #expect(try Transcript.run(["train", "d/spec.yaml", "-q"], in: work.url).status == 0)
+        try work.trainDiabetesModel()
         for file in 0..<files {
             var text = "id,bmi\n"
             for row in 0..<rows { text += "\(file * rows + row),\(Double((row * 7919 + file) % 2000) / 10_000 - 0.1)\n" }

@@ -80,4 +80,14 @@ final class WorkFolder {
         try FileManager.default.copyItem(
             at: examples.appendingPathComponent("diabetes.csv"), to: url.appendingPathComponent("\(folder)/diabetes.csv"))
     }
+
+    /// Trains a linear model on the diabetes example's `bmi` into `model.json`, its data in `d/diabetes.csv`.
+    func trainDiabetesModel() throws {
+        try copyDiabetesData(into: "d")
+        try write(
+            "d/spec.yaml",
+            "name: d\ndata: diabetes.csv\ntarget: target\nfeatures: [bmi]\nestimator: {type: linearRegression}\noutput: ../model.json\n")
+        let run = try Transcript.run(["train", "d/spec.yaml", "-q"], in: url)
+        #expect(run.status == 0, "\(run)")
+    }
 }

@@ -44,8 +44,12 @@ struct LocalObjectStoreTests {
     }
 
     @Test("Other schemes are refused with a clear message")
-    func schemes() {
+    func schemes() throws {
         let error = #expect(throws: StorageError.self) { try ObjectStores.open("gs://bucket/x") }
         #expect(error?.code == .unsupportedScheme)
+        #expect(try ObjectStores.localPath("file:///data/in.csv") == "/data/in.csv")
+        #expect(try ObjectStores.localPath("data/in.csv") == "data/in.csv")
+        let s3 = #expect(throws: StorageError.self) { try ObjectStores.localPath("s3://bucket/in.csv") }
+        #expect(s3?.message == "this build of BatCat cannot open 's3://' locations (s3://bucket/in.csv)")
     }
 }
