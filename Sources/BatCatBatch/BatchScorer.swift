@@ -224,7 +224,7 @@ public struct BatchScorer: Sendable {
         if !pipeline.featureNames.contains(pipeline.target) && !(options.idColumns ?? []).contains(pipeline.target) {
             csv.leftOut = [pipeline.target]
         }
-        let chunks = try CSVReader(options: csv).chunks(stream: digesting, rows: options.chunkRows)
+        let chunks = try openChunks(digesting, csv: csv)
         let writer = try output.writer(for: outputKey)
         var csvWriter = CSVWriter(sink: WriterBox(inner: writer))
         var rejects: CSVWriter<WriterBox>?
@@ -318,6 +318,19 @@ public struct BatchScorer: Sendable {
         encoder.outputFormatting = [.sortedKeys]
         try await output.put(Array(try encoder.encode(done)), at: doneKey)
         return report
+    }
+
+    /// The input as chunks of rows; a feature its header lacks is named as one the model needs.
+    func openChunks(_ stream: DigestingStream, csv: CSVOptions) throws -> CSVChunkReader {
+        do throws(DataError) {
+            return try CSVReader(options: csv).chunks(stream: stream, rows: options.chunkRows)
+        } catch {
+            // Only the features are given types, so a typed column the header lacks is one of them.
+            guard error.code == .unknownColumn else { throw error }
+            throw BatchError(
+                "\(error.message), which the model needs",
+                hints: ["the model's features are: \(artifact.pipeline.featureNames.joined(separator: ", "))"])
+        }
     }
 
     /// Splits a chunk into rows the model can score and rows it cannot (with the reason).

@@ -920,7 +920,7 @@ struct CSVSetup {
         if let wanted = options.columns {
             fieldIndexes = []
             for name in wanted {
-                guard let index = names.firstIndex(of: name) else { throw DataError.unknownColumn(name, in: names) }
+                guard let index = names.firstIndex(of: name) else { throw DataError.unknownColumn(name, in: names, file: window.name) }
                 fieldIndexes.append(index)
             }
         } else {
@@ -928,7 +928,7 @@ struct CSVSetup {
         }
         fieldIndexes.removeAll { options.leftOut.contains(names[$0]) }
         for name in options.types.keys.sorted() where !names.contains(name) {
-            throw DataError.unknownColumn(name, in: names)
+            throw DataError.unknownColumn(name, in: names, file: window.name)
         }
         // The sample is the first `inferenceRows` whole records, whatever the block size: read more
         // (growing the buffer if need be) while it ends inside a record.

@@ -61,10 +61,11 @@ public struct DataError: Error, Sendable, CustomStringConvertible {
         ([message] + hints.map { "hint: \($0)" }).joined(separator: "\n")
     }
 
-    static func unknownColumn(_ name: String, in names: [String]) -> DataError {
+    /// `no column named 'x'`, or `data.csv has no column named 'x'` when the file is known; suggests a close name.
+    static func unknownColumn(_ name: String, in names: [String], file: String? = nil) -> DataError {
         let close = names.filter { $0.lowercased() == name.lowercased() || $0.hasPrefix(name) || name.hasPrefix($0) }
         var hints = ["the columns are: \(names.prefix(30).joined(separator: ", "))\(names.count > 30 ? ", …" : "")"]
         if let suggestion = close.first { hints.insert("did you mean '\(suggestion)'?", at: 0) }
-        return DataError(.unknownColumn, "no column named '\(name)'", hints: hints)
+        return DataError(.unknownColumn, "\(file.map { "\($0) has " } ?? "")no column named '\(name)'", hints: hints)
     }
 }

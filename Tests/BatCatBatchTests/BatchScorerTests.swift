@@ -54,6 +54,19 @@ struct BatchScorerTests {
         #expect(try await output.list(prefix: "_batcat/runs/").count == 1)
     }
 
+    @Test("An input without a feature the model needs is refused, naming the file, the column and the features")
+    func missingFeature() async throws {
+        let (root, input, output) = try folders()
+        defer { try? FileManager.default.removeItem(at: root) }
+        try await input.put(Array("id,z\n1,0.5\n".utf8), at: "nox.csv")
+        await #expect {
+            try await scorer(input, output).run(["nox.csv"])
+        } throws: { error in
+            "\(error)".hasSuffix("/nox.csv has no column named 'x', which the model needs\nhint: the model's features are: x")
+        }
+        #expect(try await !output.exists("nox.predictions.csv"))
+    }
+
     @Test("A rerun skips inputs already scored with the same model, and rescoring a changed input")
     func rerun() async throws {
         let (root, input, output) = try folders()

@@ -85,7 +85,7 @@ struct DescribeCommandTests {
         #expect(typed.stderr.contains("hint: the column's type was given as double"))
         let unknown = try Transcript.run(["describe", "p.csv", "--columns", "bmi,nope"], in: work.url)
         #expect(unknown.status == 1)
-        #expect(unknown.stderr.contains("error: no column named 'nope'"))
+        #expect(unknown.stderr.contains("error: p.csv has no column named 'nope'"))
         #expect(unknown.stderr.contains("hint: the columns are: id, city, bmi, smoker"))
         let missing = try Transcript.run(["describe", "missing.csv"], in: work.url)
         #expect(missing.status == 1)

@@ -93,12 +93,14 @@ struct CSVReaderTests {
         #expect(short?.code == .fieldCount)
     }
 
-    @Test("An unknown chosen column names the columns there are")
+    @Test("An unknown chosen or typed column names the file and the columns there are")
     func unknownColumn() {
         let error = #expect(throws: DataError.self) { try read("age,bmi\n1,2\n") { $0.columns = ["BMI"] } }
         #expect(error?.code == .unknownColumn)
-        #expect(error?.message == "no column named 'BMI'")
+        #expect(error?.message == "t.csv has no column named 'BMI'")
         #expect(error?.hints == ["did you mean 'bmi'?", "the columns are: age, bmi"])
+        let typed = #expect(throws: DataError.self) { try read("age,bmi\n1,2\n") { $0.types = ["height": .double] } }
+        #expect(typed?.message == "t.csv has no column named 'height'")
     }
 
     @Test("Repeated header names are made unique; empty ones are named by position")
