@@ -6,6 +6,7 @@ import BatCatML
 import BatCatRegistry
 import BatCatStorage
 import Foundation
+import Logging
 import Synchronization
 
 extension BadRowPolicy: ExpressibleByArgument {}
@@ -112,7 +113,13 @@ extension BatCat {
                 return
             }
             guard watch else {
-                let manifest = try await scorer.run(try await BatchScorer.inputs(in: inputStore).map(\.key))
+                let keys = try await BatchScorer.inputs(in: inputStore).map(\.key)
+                if keys.isEmpty {
+                    logger.warning(
+                        "no CSV files to score in the input folder (names starting with '.' and *.predictions.csv, *.rejects.csv are left out)",
+                        metadata: ["input": "\(input)"])
+                }
+                let manifest = try await scorer.run(keys)
                 summarize(manifest, start: start, bar: bar)
                 return
             }

@@ -75,6 +75,15 @@ struct ScoreCommandTests {
         #expect(second.stderr.hasPrefix("Scored 0 files, 0 rows in <t> s (0 rows/s) with d; 2 files already done"))
     }
 
+    @Test("A folder with no CSV file to score is warned about, even with -q")
+    func emptyFolder() throws {
+        let work = try setup(files: 0, rows: 0)
+        try work.write("in/notes.txt", "not a CSV\n")
+        let run = try Transcript.run(["score", "--artifact", "model.json", "--input", "in", "--output", "out", "-q"], in: work.url)
+        #expect(run.status == 0, "\(run)")
+        #expect(run.stderr.contains("warning batcat.score: no CSV files to score in the input folder"), "\(run)")
+    }
+
     @Test("Shards from the environment, as an Indexed Job sets them, together cover every file once")
     func shardsFromEnvironment() throws {
         let work = try setup(files: 6, rows: 5)
