@@ -1,6 +1,7 @@
 import ArgumentParser
 import BatCatData
 import Foundation
+import Logging
 
 /// Flags that say how a CSV file is read; shared by every command that reads one.
 struct CSVFlags: ParsableArguments {
@@ -58,4 +59,17 @@ extension BadLinePolicy: ExpressibleByArgument {}
 /// Splits `a,b,c` into names, trimming spaces.
 func columnList(_ text: String?) -> [String]? {
     text.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+}
+
+extension CSVFlags {
+    /// Warns when the file read as a single column whose name holds another likely delimiter (`a;b;c`):
+    /// the usual sign of a file written with `;`, tabs or `|` and read with the default comma.
+    func warnIfOneColumn(_ names: [String], file: String, logger: Logger) {
+        guard names.count == 1, let name = names.first else { return }
+        let candidates: [(Character, String)] = [(";", "';'"), ("\t", "tab"), ("|", "'|'")]
+        guard let (_, spelled) = candidates.first(where: { name.contains($0.0) && String($0.0) != delimiter }) else { return }
+        logger.warning(
+            "the file has a single column, whose name holds \(spelled == "tab" ? "tabs" : spelled): pass --delimiter \(spelled) if that separates its fields",
+            metadata: ["file": "\(file)"])
+    }
 }

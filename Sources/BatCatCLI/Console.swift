@@ -46,7 +46,7 @@ enum Console {
     }
 }
 
-/// `1 file`, `2 files`.
+/// `1 file`, `2 files`, `1,500 rows`.
 func plural(_ count: Int, _ noun: String) -> String {
-    count == 1 ? "1 \(noun)" : "\(count) \(noun)s"
+    count == 1 ? "1 \(noun)" : "\(Console.grouped(count)) \(noun)s"
 }

@@ -3,6 +3,7 @@ import BatCatCore
 import BatCatData
 import BatCatStorage
 import Foundation
+import Logging
 
 extension BatCat {
     /// `batcat describe`: summary statistics of a CSV file.
@@ -35,10 +36,11 @@ extension BatCat {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            _ = try global.bootstrapLoggingFromFlags(label: "batcat.describe")
+            let logger = try global.bootstrapLoggingFromFlags(label: "batcat.describe")
             let start = ContinuousClock.now
             let reader = CSVReader(options: try csv.options(columns: columnList(columns)))
             let (frame, report) = try reader.readWithReport(stream: FileByteStream(path: ObjectStores.localPath(file)))
+            csv.warnIfOneColumn(frame.columnNames, file: file, logger: logger)
             let description = try frame.describe()
             switch format {
             case .text: Console.out(description.table())
@@ -51,7 +53,7 @@ extension BatCat {
             }
             if !global.quiet {
                 Console.err(
-                    "Described \(Console.grouped(frame.rowCount)) rows × \(frame.columns.count) columns of \(file) "
+                    "Described \(plural(frame.rowCount, "row")) × \(plural(frame.columns.count, "column")) of \(file) "
                         + "(\(Console.megabytes(report.bytes))) in \(Console.seconds(since: start))\n")
             }
         }
@@ -89,10 +91,11 @@ extension BatCat {
         }
 
         func run() async throws {
-            _ = try global.bootstrapLoggingFromFlags(label: "batcat.head")
+            let logger = try global.bootstrapLoggingFromFlags(label: "batcat.head")
             var options = try csv.options(columns: columnList(columns))
             options.blockSize = 1 << 16
             let chunks = try CSVReader(options: options).chunks(stream: FileByteStream(path: ObjectStores.localPath(file)), rows: n)
+            csv.warnIfOneColumn(chunks.schema.names, file: file, logger: logger)
             var writer = CSVWriter(sink: MemoryByteSink())
             if let first = try chunks.next() {
                 try writer.write(first)

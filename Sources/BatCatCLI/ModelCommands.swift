@@ -57,7 +57,7 @@ extension BatCat {
             }
             if !global.quiet {
                 Console.err(
-                    "Evaluated \(model.name) on \(Console.grouped(frame.rowCount)) rows of \(data) in \(Console.seconds(since: start))\n")
+                    "Evaluated \(model.name) on \(plural(frame.rowCount, "row")) of \(data) in \(Console.seconds(since: start))\n")
             }
         }
     }
@@ -111,7 +111,7 @@ extension BatCat {
             }
             if !global.quiet {
                 Console.err(
-                    "Predicted \(Console.grouped(result.rowCount)) rows with \(model.name) in \(Console.seconds(since: start))"
+                    "Predicted \(plural(result.rowCount, "row")) with \(model.name) in \(Console.seconds(since: start))"
                         + (output.map { "; wrote \($0)" } ?? "") + "\n")
             }
         }

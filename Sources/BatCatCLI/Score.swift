@@ -166,7 +166,7 @@ extension BatCat {
             let elapsed = ContinuousClock.now - start
             let seconds = max(elapsed.inSeconds, 1e-6)
             var line =
-                "Scored \(plural(scored.count, "file")), \(rows == 1 ? "1 row" : "\(Console.grouped(rows)) rows") in \(Console.seconds(since: start))"
+                "Scored \(plural(scored.count, "file")), \(plural(rows, "row")) in \(Console.seconds(since: start))"
             line += " (\(Console.grouped(Int(Double(rows) / seconds))) rows/s) with \(manifest.model)"
             line += manifest.modelVersion.map { " version \($0)" } ?? ""
             if skipped > 0 { line += "; \(plural(skipped, "file")) already done" }

@@ -99,7 +99,7 @@ extension BatCat {
             }
             if !global.quiet {
                 Console.err(
-                    "Trained \(estimator) on \(Console.grouped(artifact.training.trainRows)) rows in \(Console.seconds(since: start)), "
+                    "Trained \(estimator) on \(plural(artifact.training.trainRows, "row")) in \(Console.seconds(since: start)), "
                         + "evaluated on \(evaluatedOn); wrote \(outputPath) (\(digest.prefix(19))…)\n")
             }
         }

@@ -60,6 +60,24 @@ struct DescribeCommandTests {
         #expect(bad.stderr.contains("error: -n must be at least 1, not 0."))
     }
 
+    @Test("A file that reads as one column with semicolons in its name gets a warning naming the delimiter to pass")
+    func otherDelimiter() throws {
+        let work = try WorkFolder()
+        try work.write("semi.csv", "a;b\n1;2\n")
+        for command in ["describe", "head"] {
+            let run = try Transcript.run([command, "semi.csv", "-q"], in: work.url)
+            #expect(run.status == 0, "\(run)")
+            #expect(
+                run.stderr.contains("warning batcat.\(command): the file has a single column, whose name holds ';': pass --delimiter ';'"),
+                "\(run)")
+        }
+        let right = try Transcript.run(["describe", "semi.csv", "--delimiter", ";", "-q"], in: work.url)
+        #expect(right.stderr.isEmpty, "\(right)")
+        let summary = try Transcript.run(["describe", "semi.csv", "--delimiter", ";"], in: work.url)
+        #expect(summary.stderr.hasPrefix("Described 1 row × 2 columns of semi.csv"), "\(summary)")
+        #expect(right.stdout.contains("b       int"))
+    }
+
     @Test("A row of the wrong length stops describe with the file and line; --on-bad-lines skip reports how many were skipped")
     func badLines() throws {
         let work = try WorkFolder()
