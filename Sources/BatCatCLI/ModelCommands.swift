@@ -184,7 +184,9 @@ extension BatCat {
 
 /// Loading artifacts from files, with file errors that name the path.
 enum ArtifactFile {
-    static func load(_ path: String) throws -> ModelArtifact {
+    /// The artifact at `location`: a path or `file:///path`.
+    static func load(_ location: String) throws -> ModelArtifact {
+        let path = try ObjectStores.localPath(location)
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CLIError("cannot read the artifact '\(path)'", hints: ["check the path; `batcat train SPEC` writes one"])
         }

@@ -126,6 +126,8 @@ struct URLLocationTests {
             ["head", "s3://bucket/d.csv"],
             ["predict", "model.json", "d/diabetes.csv", "-o", "s3://bucket/p.csv"],
             ["evaluate", "model.json", "s3://bucket/d.csv"],
+            ["inspect", "s3://bucket/model.json"],
+            ["score", "--artifact", "s3://bucket/model.json", "--input", "d/diabetes.csv", "--output", "out"],
         ]
         for arguments in runs {
             let run = try Transcript.run(arguments, in: work.url)
