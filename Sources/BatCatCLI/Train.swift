@@ -213,13 +213,17 @@ struct TrainingRun {
         progress.step("reading \(trainingSpec.data)")
         // With the features listed, only they and the target are parsed (when the header has them all;
         // otherwise the whole file is read and the trainer names what is missing).
-        var csv = CSVOptions()
+        let reading = try trainingSpec.read?.options() ?? CSVOptions()
+        var csv = reading
         if let features = trainingSpec.features {
             let wanted = features + [trainingSpec.target]
-            let header = Set(try CSVReader().schema(path: dataPath).names)
+            let header = Set(try CSVReader(options: reading).schema(path: dataPath).names)
             if wanted.allSatisfy(header.contains) && Set(wanted).count == wanted.count { csv.columns = wanted }
         }
         let frame = try CSVReader(options: csv).read(path: dataPath)
+        warnIfOneColumn(frame.columnNames, delimiter: reading.delimiter, file: trainingSpec.data, logger: logger) {
+            "add read: {delimiter: \($0)} to the spec"
+        }
         logger.debug("data read", metadata: ["data.rows": "\(frame.rowCount)", "data.path": "\(dataPath)"])
         let options = TrainingOptions(version: BatCatVersion.current, makeHasher: { FingerprintHasher() }, progress: { progress.step($0) })
         result = try Trainer.train(trainingSpec, frame: frame, options: options)

@@ -1,3 +1,4 @@
+import BatCatData
 import Foundation
 
 /// A training run, described as data (YAML or JSON): the data, the target and features, the split,
@@ -41,6 +42,62 @@ public struct TrainingSpec: Codable, Hashable, Sendable {
     public var crossValidation: Int?
     /// Register the artifact in the project's registry after writing it.
     public var register: Registration?
+    /// How the data file is read, when it is not a comma-separated file with the usual missing markers.
+    public var read: ReadSpec?
+
+    /// How the spec's CSV file is read: `read: {delimiter: ";", missing: ["NA", "-999"], types: {zip: string}}`.
+    /// Every setting is optional; the defaults are those of `batcat describe` (commas, the markers empty, `NA`,
+    /// `NaN`, `null` and `?`, types inferred).
+    public struct ReadSpec: Codable, Hashable, Sendable {
+        /// One character, or `tab`.
+        public var delimiter: String?
+        /// The texts that mean a missing value, instead of the default ones.
+        public var missing: [String]?
+        /// Column types by name (`double`, `int`, `bool`, `string` or `date`) instead of inferred ones.
+        public var types: [String: String]?
+        /// Whether text columns that hold ISO-8601 dates are read as dates.
+        public var parseDates: Bool?
+
+        /// Settings to read with.
+        public init(delimiter: String? = nil, missing: [String]? = nil, types: [String: String]? = nil, parseDates: Bool? = nil) {
+            self.delimiter = delimiter
+            self.missing = missing
+            self.types = types
+            self.parseDates = parseDates
+        }
+
+        /// Decodes `{delimiter: …, missing: […], types: {…}, parseDates: …}`; an unknown key is an error.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.settings("read", allowed: ["delimiter", "missing", "types", "parseDates"])
+            self.init(
+                delimiter: try c.optional("delimiter"), missing: try c.optional("missing"), types: try c.optional("types"),
+                parseDates: try c.optional("parseDates"))
+        }
+
+        /// The reader options these settings give, or an error naming the setting that is wrong.
+        public func options() throws(MLError) -> CSVOptions {
+            var options = CSVOptions()
+            if let delimiter {
+                let character: Character? = delimiter == "tab" || delimiter == "\t" ? "\t" : delimiter.count == 1 ? delimiter.first : nil
+                guard let character, (try? options.setDelimiter(character)) != nil else {
+                    throw MLError(
+                        .invalidSpec, "read.delimiter '\(delimiter)' cannot separate fields",
+                        hints: ["write one ASCII character other than a quote or a line break, such as ';' or '|', or 'tab'"])
+                }
+            }
+            if let missing { options.missingMarkers = missing }
+            for (column, name) in types ?? [:] {
+                guard let type = ColumnType(rawValue: name.lowercased()) else {
+                    throw MLError(
+                        .invalidSpec, "read.types gives column '\(column)' the type '\(name)', which is not a column type",
+                        hints: ["the types are: \(ColumnType.allCases.map(\.rawValue).joined(separator: ", "))"])
+                }
+                options.types[column] = type
+            }
+            options.parseDates = parseDates ?? false
+            return options
+        }
+    }
 
     /// Where `batcat train` registers the artifact: a model name, and optionally a stage to promote it to.
     public struct Registration: Codable, Hashable, Sendable {
@@ -124,7 +181,7 @@ public struct TrainingSpec: Codable, Hashable, Sendable {
             "the training spec",
             allowed: [
                 "name", "data", "target", "features", "exclude", "split", "preprocessing", "estimator", "metrics", "gate", "seed",
-                "output", "crossValidation", "register",
+                "output", "crossValidation", "register", "read",
             ])
         let key = { SettingKey(stringValue: $0) }
         guard let name: String = try c.optional("name") else {
@@ -160,6 +217,7 @@ public struct TrainingSpec: Codable, Hashable, Sendable {
             split: try c.optional("split"), preprocessing: steps, estimator: estimator, metrics: try c.optional("metrics"), gate: gate,
             seed: try c.value("seed", default: 42), output: try c.optional("output"), crossValidation: try c.optional("crossValidation"))
         register = try c.optional("register")
+        read = try c.optional("read")
     }
 
     /// One list entry of `preprocessing`: the step's settings with an optional `name` beside `type`.
@@ -196,6 +254,7 @@ public struct TrainingSpec: Codable, Hashable, Sendable {
         try c.encodeIfPresent(output, forKey: key("output"))
         try c.encodeIfPresent(crossValidation, forKey: key("crossValidation"))
         try c.encodeIfPresent(register, forKey: key("register"))
+        try c.encodeIfPresent(read, forKey: key("read"))
     }
 }
 

@@ -69,6 +69,29 @@ struct TrainCommandTests {
         #expect(report["artifact"] as? String == "one.json")
     }
 
+    @Test("read: trains from the same data written with ';' and another missing marker, to the same artifact")
+    func readSettings() throws {
+        let work = try example("breast-cancer")
+        let folder = work.url.appendingPathComponent("breast-cancer")
+        let data = try String(contentsOf: folder.appendingPathComponent("biopsy.csv"), encoding: .utf8)
+        try work.write(
+            "breast-cancer/biopsy-semicolons.csv", data.replacingOccurrences(of: ",", with: ";").replacingOccurrences(of: "?", with: "n/a"))
+        let spec = try String(contentsOf: folder.appendingPathComponent("train.yaml"), encoding: .utf8)
+        try work.write(
+            "breast-cancer/semicolons.yaml",
+            spec.replacingOccurrences(of: "data: biopsy.csv", with: "data: biopsy-semicolons.csv\nread: {delimiter: ';', missing: [n/a]}"))
+        let comma = try Transcript.run(["train", "breast-cancer/train.yaml", "-o", "comma.json", "--format", "json"], in: work.url)
+        let semicolon = try Transcript.run(["train", "breast-cancer/semicolons.yaml", "-o", "semi.json", "--format", "json"], in: work.url)
+        #expect(comma.status == 0 && semicolon.status == 0, "\(semicolon)")
+        let digest = { (run: Transcript) in (try? JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])?["digest"] as? String }
+        #expect(digest(comma) != nil && digest(comma) == digest(semicolon))
+        // Without read:, the file is one column and the spec's columns are not in it; a warning says what to add.
+        try work.write("breast-cancer/unread.yaml", spec.replacingOccurrences(of: "data: biopsy.csv", with: "data: biopsy-semicolons.csv"))
+        let unread = try Transcript.run(["train", "breast-cancer/unread.yaml", "-q"], in: work.url)
+        #expect(unread.status == 1)
+        #expect(unread.stderr.contains("whose name holds ';': add read: {delimiter: ';'} to the spec"), "\(unread)")
+    }
+
     @Test("A model that fails its gate is not written and the command exits 1, naming the gate")
     func failedGate() throws {
         let work = try example("diabetes-bmi")

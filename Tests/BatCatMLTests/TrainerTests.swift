@@ -70,6 +70,35 @@ struct TrainerTests {
         }
     }
 
+    @Test("read: gives the data's delimiter, missing markers and types; a wrong one is named")
+    func readSettings() throws {
+        let spec = try decode(
+            #"{"name": "d", "data": "-", "target": "t", "estimator": {"type": "ridge"}, "read": {"delimiter": ";", "missing": ["-999"], "types": {"zip": "string"}, "parseDates": true}}"#
+        )
+        let options = try #require(try spec.read?.options())
+        #expect(options.delimiter == UInt8(ascii: ";"))
+        #expect(options.missingMarkers == ["-999"])
+        #expect(options.types == ["zip": .string])
+        #expect(options.parseDates)
+        #expect(try TrainingSpec.ReadSpec(delimiter: "tab").options().delimiter == 0x09)
+        // The encoded spec keeps the setting, and a spec without it encodes as before.
+        let again = try JSONDecoder().decode(TrainingSpec.self, from: JSONEncoder().encode(spec))
+        #expect(again.read == spec.read)
+        let plain = try decode(#"{"name": "d", "data": "-", "target": "t", "estimator": {"type": "ridge"}}"#)
+        #expect(!String(decoding: try JSONEncoder().encode(plain), as: UTF8.self).contains("read"))
+        let wide = #expect(throws: MLError.self) { try TrainingSpec.ReadSpec(delimiter: ";;").options() }
+        #expect(wide?.message == "read.delimiter ';;' cannot separate fields")
+        let quote = #expect(throws: MLError.self) { try TrainingSpec.ReadSpec(delimiter: "\"").options() }
+        #expect(quote?.code == .invalidSpec)
+        let type = #expect(throws: MLError.self) { try TrainingSpec.ReadSpec(types: ["zip": "text"]).options() }
+        #expect(type?.message == "read.types gives column 'zip' the type 'text', which is not a column type")
+        #expect {
+            try decode(#"{"name": "d", "data": "-", "target": "t", "estimator": {"type": "ridge"}, "read": {"separator": ";"}}"#)
+        } throws: { error in
+            "\(error)".contains("read has no setting 'separator'")
+        }
+    }
+
     @Test(
         "Spec mistakes about the data are named",
         arguments: [
