@@ -3,18 +3,32 @@ import BatCatData
 import Foundation
 import Logging
 
-/// Flags that say how a CSV file is read; shared by every command that reads one.
-struct CSVFlags: ParsableArguments {
+/// How a CSV file's fields are separated and which texts mean missing: the flags of every command that reads CSV.
+struct CSVFormatFlags: ParsableArguments {
     @Option(help: ArgumentHelp("The field delimiter: a single character such as ';' or '|', or 'tab'.", valueName: "char"))
     var delimiter: String = ","
-
-    @Flag(name: .customLong("no-header"), help: "The first row is data; columns are named column_1, column_2, ….")
-    var noHeader = false
 
     @Option(
         name: .customLong("missing"),
         help: ArgumentHelp("Comma-separated texts that mean a missing value (default: empty, NA, NaN, null, ?).", valueName: "list"))
     var missing: String?
+
+    /// Sets the delimiter and the missing markers of `options`.
+    func apply(to options: inout CSVOptions) throws {
+        if let missing { options.missingMarkers = missing.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        guard delimiter.count == 1 || delimiter == "tab" || delimiter == "\\t" else {
+            throw ValidationError("--delimiter takes one character (or 'tab'), not '\(delimiter)'.")
+        }
+        try options.setDelimiter(delimiter == "tab" || delimiter == "\\t" ? "\t" : delimiter.first!)
+    }
+}
+
+/// Flags that say how a CSV file is read; shared by every command that reads one as a table.
+struct CSVFlags: ParsableArguments {
+    @OptionGroup var format: CSVFormatFlags
+
+    @Flag(name: .customLong("no-header"), help: "The first row is data; columns are named column_1, column_2, ….")
+    var noHeader = false
 
     @Option(
         name: .customLong("type"),
@@ -35,12 +49,7 @@ struct CSVFlags: ParsableArguments {
         options.columns = columns
         options.parseDates = parseDates
         options.onBadLines = onBadLines
-        if let missing { options.missingMarkers = missing.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-        let delimiterCharacter: Character = delimiter == "tab" || delimiter == "\\t" ? "\t" : (delimiter.first ?? ",")
-        guard delimiter.count == 1 || delimiter == "tab" || delimiter == "\\t" else {
-            throw ValidationError("--delimiter takes one character (or 'tab'), not '\(delimiter)'.")
-        }
-        try options.setDelimiter(delimiterCharacter)
+        try format.apply(to: &options)
         for pair in types {
             let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, let type = ColumnType(rawValue: parts[1].lowercased()) else {

@@ -26,6 +26,9 @@ extension BatCat {
                 With --on-bad-rows skip, <name>.rejects.csv lists each row left out: `line` for rows \
                 that could not be read, `row` (counting the rows read) for rows the model refused.
 
+                --delimiter and --missing say how the inputs are read; outputs are always \
+                comma-separated.
+
                 Shards: --shard-index I --shard-count N (default JOB_COMPLETION_INDEX and \
                 BATCAT_SHARD_COUNT, as a Kubernetes Indexed Job sets them) score a fixed share of the \
                 inputs; N shards together write exactly what one process would.
@@ -39,6 +42,7 @@ extension BatCat {
                   batcat score --model churn --input data/raw --output data/result
                   batcat score --artifact model.json --input new.csv --output scored.csv
                   batcat score --model churn --input incoming --output scored --watch
+                  batcat score --artifact model.json --input export.csv --output scored.csv --delimiter ';'
                 """
         )
 
@@ -59,6 +63,7 @@ extension BatCat {
         @Option(name: .customLong("chunk-rows"), help: "Rows read and scored at a time.") var chunkRows: Int = 100_000
         @Flag(help: "Keep running and score new files as they appear.") var watch = false
         @Option(help: "With --watch: seconds a file's size must hold still before it is read.") var settle: Double = 1
+        @OptionGroup var format: CSVFormatFlags
         @OptionGroup var global: GlobalOptions
 
         func validate() throws {
@@ -74,6 +79,7 @@ extension BatCat {
             options.chunkRows = chunkRows
             options.onBadRows = onBadRows
             options.idColumns = columnList(idColumns)
+            try format.apply(to: &options.csv)
             options.shardIndex = shardIndex ?? environment["JOB_COMPLETION_INDEX"].flatMap(Int.init) ?? 0
             options.shardCount = shardCount ?? environment["BATCAT_SHARD_COUNT"].flatMap(Int.init) ?? 1
             guard options.shardCount >= 1, (0..<options.shardCount).contains(options.shardIndex) else {

@@ -75,6 +75,21 @@ struct ScoreCommandTests {
         #expect(second.stderr.hasPrefix("Scored 0 files, 0 rows in <t> s (0 rows/s) with d; 2 files already done"))
     }
 
+    @Test("--delimiter and --missing read inputs written another way; the predictions are the same")
+    func otherDelimiter() throws {
+        let work = try setup(files: 1, rows: 50)
+        let comma = try work.read("in/part-0.csv")
+        try work.write("semi/part-0.csv", comma.replacingOccurrences(of: ",", with: ";"))
+        #expect(try Transcript.run(["score", "--artifact", "model.json", "--input", "in", "--output", "a", "-q"], in: work.url).status == 0)
+        let semi = try Transcript.run(
+            ["score", "--artifact", "model.json", "--input", "semi", "--output", "b", "--delimiter", ";", "-q"], in: work.url)
+        #expect(semi.status == 0, "\(semi)")
+        #expect(try work.read("b/part-0.predictions.csv") == work.read("a/part-0.predictions.csv"))
+        let unread = try Transcript.run(["score", "--artifact", "model.json", "--input", "semi", "--output", "c", "-q"], in: work.url)
+        #expect(unread.status == 1)
+        #expect(unread.stderr.contains("has no column named 'bmi', which the model needs"), "\(unread)")
+    }
+
     @Test("A folder with no CSV file to score is warned about, even with -q")
     func emptyFolder() throws {
         let work = try setup(files: 0, rows: 0)
