@@ -121,6 +121,21 @@ public struct StringValues: Sendable, Equatable {
         storage = .dictionary(codes: codes, values: distinct)
     }
 
+    /// Calls `body` with each value's UTF-8 bytes in row order (placeholders at missing rows included),
+    /// without making a `String` per row: a dictionary's texts are encoded once.
+    public func forEachUTF8(_ body: (UnsafeRawBufferPointer) -> Void) {
+        switch storage {
+        case .plain(let values):
+            for value in values {
+                var value = value
+                value.withUTF8 { body(UnsafeRawBufferPointer($0)) }
+            }
+        case .dictionary(let codes, let values):
+            let encoded = values.map { Array($0.utf8) }
+            for code in codes { encoded[Int(code)].withUnsafeBytes(body) }
+        }
+    }
+
     func gathering(_ indices: [Int]) -> StringValues {
         switch storage {
         case .plain(let values): StringValues(indices.map { values[$0] })
@@ -360,5 +375,72 @@ public struct Column: Sendable, Equatable {
                 .typeMismatch, "cannot append column '\(name)' of type \(other.type) to one of type \(type)",
                 hints: ["convert one of the columns first so both have the same type"])
         }
+    }
+}
+
+extension Column {
+    /// Each row's value as a code into `texts`, −1 where it is missing; a value's text is as
+    /// ``Cell/description`` writes it. A dictionary-encoded text column hands over its codes (no text is
+    /// made or hashed per row); other columns are encoded here. `texts` may hold a text twice, or one that
+    /// no row uses (a gathered column keeps its whole dictionary), so count by code, then by text.
+    public var textCodes: (codes: [Int32], texts: [String]) {
+        switch values {
+        case .string(let text):
+            if case .dictionary(let codes, let distinct) = text.storage { return (markingMissing(codes), distinct) }
+            return encodedTexts { text[$0] }
+        case .bool(let flags):
+            return (markingMissing(flags.map { $0 ? 1 : 0 }), ["false", "true"])
+        default:
+            return encodedTexts { cell($0).description }
+        }
+    }
+
+    /// How often each present value occurs, by its text (as ``textCodes`` spells it).
+    public var textCounts: [String: Int] {
+        let (codes, texts) = textCodes
+        var byCode = [Int](repeating: 0, count: texts.count)
+        for code in codes where code >= 0 { byCode[Int(code)] += 1 }
+        var counts: [String: Int] = [:]
+        for (code, count) in byCode.enumerated() where count > 0 { counts[texts[code], default: 0] += count }
+        return counts
+    }
+
+    /// A text column from codes into `texts` (−1 for a missing value), stored as a dictionary.
+    public init(_ name: String, codes: [Int32], texts: [String]) {
+        // A missing value's slot points at a text like any other, so the dictionary is never empty.
+        let dictionary = texts.isEmpty ? [""] : texts
+        self.init(
+            name, values: .string(StringValues(codes: codes.map { Swift.max($0, 0) }, values: dictionary)),
+            missing: codes.map { $0 < 0 })
+    }
+
+    private func markingMissing(_ codes: [Int32]) -> [Int32] {
+        guard let missing else { return codes }
+        var marked = codes
+        for index in marked.indices where missing[index] { marked[index] = -1 }
+        return marked
+    }
+
+    private func encodedTexts(_ text: (Int) -> String) -> (codes: [Int32], texts: [String]) {
+        var lookup: [String: Int32] = [:]
+        var texts: [String] = []
+        var codes: [Int32] = []
+        codes.reserveCapacity(count)
+        for index in 0..<count {
+            guard !isMissing(index) else {
+                codes.append(-1)
+                continue
+            }
+            let value = text(index)
+            if let code = lookup[value] {
+                codes.append(code)
+            } else {
+                let code = Int32(texts.count)
+                lookup[value] = code
+                texts.append(value)
+                codes.append(code)
+            }
+        }
+        return (codes, texts)
     }
 }

@@ -103,7 +103,7 @@ extension DataFrame {
             summary.q75 = q[3]
             summary.max = q[4]
         case .string, .bool:
-            let counts = valueCounts(of: column)
+            let counts = column.textCounts
             summary.unique = counts.count
             if let best = counts.max(by: { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }) {
                 summary.top = best.key
@@ -111,36 +111,6 @@ extension DataFrame {
             }
         }
         return summary
-    }
-}
-
-extension DataFrame {
-    /// How often each present value of a text or boolean column occurs, counted by dictionary code or by
-    /// truth value, so that no row makes a string or hashes one.
-    static func valueCounts(of column: Column) -> [String: Int] {
-        var counts: [String: Int] = [:]
-        switch column.values {
-        case .bool(let values):
-            var trues = 0
-            var falses = 0
-            for index in values.indices where !column.isMissing(index) {
-                if values[index] { trues += 1 } else { falses += 1 }
-            }
-            if trues > 0 { counts["true"] = trues }
-            if falses > 0 { counts["false"] = falses }
-        case .string(let text):
-            if case .dictionary(let codes, let distinct) = text.storage {
-                var byCode = [Int](repeating: 0, count: distinct.count)
-                for index in codes.indices where !column.isMissing(index) { byCode[Int(codes[index])] += 1 }
-                // Two codes may stand for one text (a truncated read can leave an unused or repeated entry).
-                for (code, count) in byCode.enumerated() where count > 0 { counts[distinct[code], default: 0] += count }
-            } else {
-                for index in 0..<text.count where !column.isMissing(index) { counts[text[index], default: 0] += 1 }
-            }
-        default:
-            for index in 0..<column.count where !column.isMissing(index) { counts[column.cell(index).description, default: 0] += 1 }
-        }
-        return counts
     }
 }
 

@@ -221,7 +221,7 @@ public enum Trainer {
     public static func fingerprint(_ frame: DataFrame, makeHasher: @Sendable () -> any ByteHasher) throws(MLError) -> String {
         var hasher = makeHasher()
         func feed(_ bytes: [UInt8]) { bytes.withUnsafeBytes { hasher.update($0) } }
-        func feed<T: FixedWidthInteger>(integer value: T) { feed(withUnsafeBytes(of: value.littleEndian) { Array($0) }) }
+        func feed<T: FixedWidthInteger>(integer value: T) { withUnsafeBytes(of: value.littleEndian) { hasher.update($0) } }
         func feed<T: BitwiseCopyable>(raw values: [T]) {
             #if _endian(big)
             for value in values { withUnsafeBytes(of: value) { feed(Array($0.reversed())) } }
@@ -245,10 +245,9 @@ public enum Trainer {
             case .int(let values): feed(raw: values.map { Int64($0) })
             case .bool(let values): feed(values.map { $0 ? 1 : 0 })
             case .string(let values):
-                for index in 0..<values.count {
-                    let bytes = Array(values[index].utf8)
+                values.forEachUTF8 { bytes in
                     feed(integer: UInt32(bytes.count))
-                    feed(bytes)
+                    hasher.update(bytes)
                 }
             }
         }

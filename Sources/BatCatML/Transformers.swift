@@ -43,11 +43,7 @@ extension DataFrame {
 
 extension Column {
     /// The distinct non-missing values, as text, sorted: an encoder's categories.
-    var sortedCategories: [String] {
-        var seen = Set<String>()
-        for index in 0..<count where !isMissing(index) { seen.insert(cell(index).description) }
-        return seen.sorted()
-    }
+    var sortedCategories: [String] { textCounts.keys.sorted() }
 }
 
 /// The non-missing numbers of a column, or an error naming it when it holds text.
@@ -256,12 +252,10 @@ public struct RareLabelGrouper: Transformer {
             for (name, categories) in kept.sorted(by: { $0.key < $1.key }) {
                 let column = try requiredColumn(name, of: frame, by: "the grouper")
                 let keep = Set(categories)
-                let values: [String?] = (0..<column.count).map { index in
-                    if column.isMissing(index) { return nil }
-                    let text = column.cell(index).description
-                    return keep.contains(text) ? text : label
-                }
-                result = try result.replacing(Column(name, strings: values))
+                // Each distinct text is looked at once; the rows keep their codes.
+                let (codes, texts) = column.textCodes
+                let grouped = Column(name, codes: codes, texts: texts.map { keep.contains($0) ? $0 : label })
+                result = try result.replacing(grouped)
             }
             return result
         }
@@ -274,12 +268,8 @@ public struct RareLabelGrouper: Transformer {
         }
         var kept: [String: [String]] = [:]
         for column in try frame.columns(named: columns, where: { $0.type == .string }) {
-            var counts: [String: Int] = [:]
-            var total = 0
-            for index in 0..<column.count where !column.isMissing(index) {
-                counts[column.cell(index).description, default: 0] += 1
-                total += 1
-            }
+            let counts = column.textCounts
+            let total = counts.values.reduce(0, +)
             kept[column.name] = counts.filter { Double($0.value) >= minimumFrequency * Double(total) }.keys.sorted()
         }
         return Fitted(kept: kept, label: label)
@@ -326,10 +316,11 @@ public struct OneHotEncoder: Transformer {
                     continue
                 }
                 let position = Dictionary(uniqueKeysWithValues: known.enumerated().map { ($1, $0) })
+                let (codes, texts) = column.textCodes
+                let positionOfCode = texts.map { position[$0] }
                 var indicators = [[Double]](repeating: [Double](repeating: 0, count: column.count), count: known.count)
-                for row in 0..<column.count where !column.isMissing(row) {
-                    let text = column.cell(row).description
-                    if let k = position[text] {
+                for row in 0..<column.count where codes[row] >= 0 {
+                    if let k = positionOfCode[Int(codes[row])] {
                         indicators[k][row] = 1
                     } else if unknown == .error {
                         throw MLError(
@@ -384,13 +375,16 @@ public struct OrdinalEncoder: Transformer {
             for (name, known) in categories.sorted(by: { $0.key < $1.key }) {
                 let column = try requiredColumn(name, of: frame, by: "the encoder")
                 let position = Dictionary(uniqueKeysWithValues: known.enumerated().map { ($1, Double($0)) })
+                let (rowCodes, texts) = column.textCodes
+                let positionOfCode = texts.map { position[$0] }
                 var codes: [Double?] = []
+                codes.reserveCapacity(column.count)
                 for row in 0..<column.count {
-                    if column.isMissing(row) {
+                    guard rowCodes[row] >= 0 else {
                         codes.append(nil)
                         continue
                     }
-                    if let code = position[column.cell(row).description] {
+                    if let code = positionOfCode[Int(rowCodes[row])] {
                         codes.append(code)
                     } else if unknown == .ignore {
                         codes.append(-1)

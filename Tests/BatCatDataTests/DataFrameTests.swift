@@ -106,6 +106,37 @@ struct DataFrameTests {
         #expect(repeated[4] == "c1")
         #expect(!StringValues((0..<100).map { "v\($0)" }).isDictionaryEncoded)
     }
+
+    @Test("Text codes: a dictionary's codes as they are, other columns encoded, missing as -1; counts by text")
+    func textCodes() throws {
+        let rows: [String?] = (0..<40).map { $0 % 7 == 0 ? nil : ["b", "a", "c"][$0 % 3] }
+        let dictionary = Column("t", strings: rows)
+        guard case .string(let stored) = dictionary.values else { throw DataError(.invalidArgument, "not text") }
+        #expect(stored.isDictionaryEncoded)
+        #expect(Column("e", strings: [String]()).textCodes.codes.isEmpty)
+        let number = Column("n", doubles: [1.5, nil, 1.5, 2])
+        let flags = Column("f", bools: [true, nil, false, true])
+        for column in [dictionary, number, flags, Column("u", strings: (0..<40).map { "v\($0)" })] {
+            let (codes, texts) = column.textCodes
+            #expect(codes.count == column.count)
+            for row in 0..<column.count {
+                #expect(column.isMissing(row) ? codes[row] == -1 : texts[Int(codes[row])] == column.cell(row).description)
+            }
+        }
+        #expect(dictionary.textCounts == ["b": 12, "a": 11, "c": 11])
+        #expect(number.textCounts == ["1.5": 2, "2.0": 1])
+        #expect(flags.textCounts == ["true": 2, "false": 1])
+        // A gathered column keeps its whole dictionary; an unused text is not counted.
+        #expect(dictionary.gathering([1, 4]).textCounts == ["a": 2])
+        // Back from codes: -1 is missing, and a text may stand twice.
+        let rebuilt = Column("t", codes: [0, -1, 1, 2], texts: ["x", "y", "x"])
+        #expect((0..<4).map { rebuilt.cell($0) } == [.string("x"), .missing, .string("y"), .string("x")])
+        #expect(rebuilt.textCounts == ["x": 2, "y": 1])
+        #expect(Column("t", codes: [-1, -1], texts: []).missingCount == 2)
+        var bytes: [[UInt8]] = []
+        StringValues(["é", "b", "é", "é"]).forEachUTF8 { bytes.append(Array($0)) }
+        #expect(bytes == [Array("é".utf8), Array("b".utf8), Array("é".utf8), Array("é".utf8)])
+    }
 }
 
 @Suite("Group-by and describe")
