@@ -142,6 +142,12 @@ public struct SimpleImputer: Transformer {
                 var copy = values
                 let value = strategy == .mean ? Statistics.mean(values) : Statistics.quantiles(&copy, [0.5])[0]!
                 fills[column.name] = .number(value)
+            case .mostFrequent where column.type == .string:
+                // Counted by dictionary code; of equally frequent texts, the first in sort order.
+                guard let best = column.textCounts.max(by: { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }) else {
+                    throw MLError(.invalidData, "column '\(column.name)' has no values to find the most frequent of")
+                }
+                fills[column.name] = .text(best.key)
             case .mostFrequent:
                 var counts: [Cell: Int] = [:]
                 for index in 0..<column.count where !column.isMissing(index) { counts[column.cell(index), default: 0] += 1 }
@@ -172,9 +178,10 @@ public struct SimpleImputer: Transformer {
     static func filled(_ column: Column, with fill: FillValue) throws(MLError) -> Column {
         switch fill {
         case .text(let text):
-            var values: [String] = []
-            for index in 0..<column.count { values.append(column.isMissing(index) ? text : column.cell(index).description) }
-            return Column(column.name, strings: values)
+            // The fill is one more text; missing rows point at it.
+            let (codes, texts) = column.textCodes
+            let fill = Int32(texts.count)
+            return Column(column.name, codes: codes.map { $0 < 0 ? fill : $0 }, texts: texts + [text])
         case .number(let number):
             guard let doubles = column.doubles else { throw MLError(.invalidData, "column '\(column.name)' holds text; fill it with text") }
             return Column(column.name, doubles: doubles.indices.map { column.isMissing($0) ? number : doubles[$0] })

@@ -51,6 +51,20 @@ struct TransformerTests {
             try SimpleImputer(strategy: .constant, fillValue: "-1").fit(input).transform(input), fixture.impute_constant, "constant")
     }
 
+    @Test("SimpleImputer fills text: the most frequent (of equal counts, the first in sort order, as scikit-learn) or a constant")
+    func textImputer() throws {
+        let rows: [String?] = (0..<70).map { ["b", "a", nil, "b", "a", "c", nil][$0 % 7] }
+        let input = try DataFrame(columns: [Column("t", strings: rows)])
+        let frequent = try SimpleImputer(strategy: .mostFrequent, addIndicator: true).fit(input)
+        #expect(frequent.fills["t"] == .text("a"))
+        let filled = try frequent.transform(input)
+        #expect((0..<70).map { filled["t"]!.cell($0) } == rows.map { .string($0 ?? "a") })
+        #expect(filled["t"]?.missing == nil)
+        #expect(filled["t_missing"].map { c in (0..<70).map { c.cell($0) } } == rows.map { .double($0 == nil ? 1 : 0) })
+        let constant = try SimpleImputer(strategy: .constant, fillValue: "none").fit(input).transform(input)
+        #expect((0..<70).map { constant["t"]!.cell($0) } == rows.map { .string($0 ?? "none") })
+    }
+
     @Test("Scalers give scikit-learn's values on two datasets")
     func scalers() throws {
         for (data, standard, minmax, robust) in [
