@@ -83,8 +83,8 @@ func warnIfOneColumn(_ names: [String], delimiter: UInt8, file: String, logger: 
 }
 
 extension CSVFlags {
-    /// ``warnIfOneColumn(_:delimiter:file:logger:fix:)`` for a file named on the command line.
-    func warnIfOneColumn(_ names: [String], file: String, logger: Logger) throws {
-        BatCatCLI.warnIfOneColumn(names, delimiter: try options().delimiter, file: file, logger: logger) { "pass --delimiter \($0)" }
+    /// ``warnIfOneColumn(_:delimiter:file:logger:fix:)`` for a file named on the command line and read with `options`.
+    func warnIfOneColumn(_ names: [String], readWith options: CSVOptions, file: String, logger: Logger) {
+        BatCatCLI.warnIfOneColumn(names, delimiter: options.delimiter, file: file, logger: logger) { "pass --delimiter \($0)" }
     }
 }

@@ -38,9 +38,9 @@ extension BatCat {
         func run() async throws {
             let logger = try global.bootstrapLoggingFromFlags(label: "batcat.describe")
             let start = ContinuousClock.now
-            let reader = CSVReader(options: try csv.options(columns: columnList(columns)))
-            let (frame, report) = try reader.readWithReport(stream: FileByteStream(path: ObjectStores.localPath(file)))
-            try csv.warnIfOneColumn(frame.columnNames, file: file, logger: logger)
+            let options = try csv.options(columns: columnList(columns))
+            let (frame, report) = try CSVReader(options: options).readWithReport(stream: FileByteStream(path: ObjectStores.localPath(file)))
+            csv.warnIfOneColumn(frame.columnNames, readWith: options, file: file, logger: logger)
             let description = try frame.describe()
             switch format {
             case .text: Console.out(description.table())
@@ -95,7 +95,7 @@ extension BatCat {
             var options = try csv.options(columns: columnList(columns))
             options.blockSize = 1 << 16
             let chunks = try CSVReader(options: options).chunks(stream: FileByteStream(path: ObjectStores.localPath(file)), rows: n)
-            try csv.warnIfOneColumn(chunks.schema.names, file: file, logger: logger)
+            csv.warnIfOneColumn(chunks.schema.names, readWith: options, file: file, logger: logger)
             var writer = CSVWriter(sink: MemoryByteSink())
             if let first = try chunks.next() {
                 try writer.write(first)
