@@ -374,7 +374,7 @@ public struct Matrix: Sendable, Equatable {
     }
 
     /// Copies rows `range` of `sources` to the start of `buffer`, row after row (`sources.count` wide).
-    public static func copyRows(_ range: Range<Int>, of sources: [[Double]], into buffer: UnsafeMutableBufferPointer<Double>) {
+    static func copyRows(_ range: Range<Int>, of sources: [[Double]], into buffer: UnsafeMutableBufferPointer<Double>) {
         let width = sources.count
         for (c, source) in sources.enumerated() {
             source.withUnsafeBufferPointer { column in

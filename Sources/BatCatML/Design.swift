@@ -10,10 +10,6 @@ enum Design: Sendable {
     case matrix(Matrix)
     case columns([[Double]], rows: Int, names: [String])
 
-    /// Rows per block read from columns: a multiple of four (the Gram kernel's step), small enough for
-    /// the block to stay in the cache.
-    static let blockRows = 256
-
     var rows: Int {
         switch self {
         case .matrix(let x): x.rows
@@ -44,19 +40,25 @@ enum Design: Sendable {
         }
     }
 
-    /// Calls `body` with the rows in `range`, row-major: in place for a matrix, copied into `scratch` for columns.
-    func withRows<Result>(
-        _ range: Range<Int>, scratch: inout [Double], _ body: (UnsafeBufferPointer<Double>) -> Result
-    ) -> Result {
+    /// Writes the rows in `range`, less `shift` (one value a column), column by column: column j's values
+    /// go to `z[j * stride ..< j * stride + range.count]`.
+    func copyShifted(_ range: Range<Int>, by shift: [Double], into z: UnsafeMutablePointer<Double>, stride: Int) {
         switch self {
         case .matrix(let x):
-            return x.values.withUnsafeBufferPointer { values in
-                body(UnsafeBufferPointer(rebasing: values[(range.lowerBound * x.columns)..<(range.upperBound * x.columns)]))
+            let p = x.columns
+            x.values.withUnsafeBufferPointer { v in
+                for (offset, row) in range.enumerated() {
+                    for j in 0..<p { z[j * stride + offset] = v[row * p + j] - shift[j] }
+                }
             }
         case .columns(let columns, _, _):
-            if scratch.count < range.count * columns.count { scratch = [Double](repeating: 0, count: range.count * columns.count) }
-            scratch.withUnsafeMutableBufferPointer { Matrix.copyRows(range, of: columns, into: $0) }
-            return scratch.withUnsafeBufferPointer { body($0) }
+            for (j, column) in columns.enumerated() {
+                let m = shift[j]
+                let target = z + j * stride
+                column.withUnsafeBufferPointer { c in
+                    for (offset, row) in range.enumerated() { target[offset] = c[row] - m }
+                }
+            }
         }
     }
 

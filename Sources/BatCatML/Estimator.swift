@@ -111,15 +111,12 @@ func checkWidth(_ x: Matrix, _ expected: Int) throws(MLError) {
     }
 }
 
-/// Checks training data common to every estimator: rows, finite values.
-func checkTrainingData(_ x: Design, targetCount: Int) throws(MLError) {
+/// Checks training data common to every estimator: rows, and (unless `finite` is false, for the estimators
+/// whose Gram sums find a missing or infinite value on their way) finite values.
+func checkTrainingData(_ x: Design, targetCount: Int, finite: Bool = true) throws(MLError) {
     guard x.rows > 0 else { throw MLError(.invalidData, "there are no training rows", hints: ["check the data and the split"]) }
     guard targetCount == x.rows else {
         throw MLError(.invalidData, "there are \(x.rows) rows of features but \(targetCount) targets")
     }
-    if let (row, column) = x.firstNonFinite() {
-        throw MLError(
-            .invalidData, "feature \(x.describeColumn(column)) has a missing or infinite value in row \(row + 1)",
-            hints: ["impute missing values (SimpleImputer) before the estimator"])
-    }
+    if finite, let (row, column) = x.firstNonFinite() { throw LinearAlgebra.nonFinite(x, row: row, column: column) }
 }

@@ -4,26 +4,6 @@ import Dispatch
 /// Dense linear algebra for the estimators: Gram matrices, Cholesky factorisation with a rank check,
 /// and triangular solves. Matrices are row-major `[Double]`.
 enum LinearAlgebra {
-    /// Column means of `x`.
-    static func columnMeans(_ x: Matrix) -> [Double] {
-        let p = x.columns
-        let partials = parallelRows(x.rows) { range -> [Double] in
-            var sums = [Double](repeating: 0, count: p)
-            x.values.withUnsafeBufferPointer { v in
-                sums.withUnsafeMutableBufferPointer { s in
-                    for row in range {
-                        let base = row * p
-                        for j in 0..<p { s[j] += v[base + j] }
-                    }
-                }
-            }
-            return sums
-        }
-        var sums = [Double](repeating: 0, count: p)
-        for partial in partials { for j in 0..<p { sums[j] += partial[j] } }
-        return sums.map { $0 / Double(max(x.rows, 1)) }
-    }
-
     /// Sums over rows of z = x − shift and d = y − yShift: Σ z zᵀ (upper triangle), Σ z d, Σ z, Σ d, Σ d².
     struct ShiftedSums {
         var gram: [Double]
@@ -33,120 +13,138 @@ enum LinearAlgebra {
         var sumD2: Double
     }
 
-    /// One pass over the rows, split across cores, a block of rows at a time (see ``Design/withRows(_:scratch:_:)``).
-    /// The kernel takes four rows at a time, so each entry of the Gram matrix is loaded and stored once per
-    /// four products. Blocks hold a multiple of four rows, so the sums do not depend on how rows are read.
-    static func shiftedSums(_ x: Design, shift: [Double], y: [Double], yShift: Double) -> ShiftedSums {
+    /// Rows per block of the Gram kernel: a block of a few dozen columns stays in the processor's caches while
+    /// every pair of its columns is summed.
+    static let kernelRows = 256
+
+    /// One pass over the rows, in pieces summed on every core and added up in order (see
+    /// ``parallelRows(_:minimumPerPiece:_:)``); within a piece, a block of ``kernelRows`` rows at a time is
+    /// shifted into scratch columns — the features, the target and a column of ones, so that the plain sums are Gram entries
+    /// too — and every product of two columns is summed two rows at a time, eight products per tile of
+    /// two by four columns held in registers. Throws, naming the row and feature, when a value is missing
+    /// or infinite (they make the sums so; the search for the row runs only then).
+    static func shiftedSums(_ x: Design, shift: [Double], y: [Double], yShift: Double) throws(MLError) -> ShiftedSums {
         let p = x.columns
-        let partials = parallelRows(x.rows) { range -> ShiftedSums in
-            var sums = ShiftedSums(
-                gram: [Double](repeating: 0, count: p * p), cross: [Double](repeating: 0, count: p),
-                sumZ: [Double](repeating: 0, count: p), sumD: 0, sumD2: 0)
-            var scratch: [Double] = []
-            var start = range.lowerBound
-            while start < range.upperBound {
-                let block = start..<min(range.upperBound, start + Design.blockRows)
-                x.withRows(block, scratch: &scratch) { v in
-                    y.withUnsafeBufferPointer { y in
-                        shift.withUnsafeBufferPointer { m in
-                            accumulate(&sums, rows: v, count: block.count, columns: p, y: y.baseAddress! + block.lowerBound, m, yShift)
-                        }
-                    }
-                }
-                start = block.upperBound
-            }
-            return sums
+        let used = p + 2
+        let width = (used + 3) & ~3
+        let partials = parallelRows(x.rows, minimumPerPiece: 1 << 16) { rows -> [Double] in
+            gramSums(x, rows: rows, shift: shift, y: y, yShift: yShift, width: width)
         }
-        var total = ShiftedSums(
+        var total = [Double](repeating: 0, count: width * width)
+        for part in partials { for index in total.indices { total[index] += part[index] } }
+        if !total.allSatisfy(\.isFinite), let (row, column) = x.firstNonFinite() { throw nonFinite(x, row: row, column: column) }
+        var sums = ShiftedSums(
             gram: [Double](repeating: 0, count: p * p), cross: [Double](repeating: 0, count: p),
-            sumZ: [Double](repeating: 0, count: p), sumD: 0, sumD2: 0)
-        for part in partials {
-            for index in 0..<(p * p) { total.gram[index] += part.gram[index] }
-            for index in 0..<p {
-                total.cross[index] += part.cross[index]
-                total.sumZ[index] += part.sumZ[index]
+            sumZ: [Double](repeating: 0, count: p), sumD: total[p * width + p + 1], sumD2: total[p * width + p])
+        for i in 0..<p {
+            for j in i..<p {
+                sums.gram[i * p + j] = total[i * width + j]
+                sums.gram[j * p + i] = total[i * width + j]
             }
-            total.sumD += part.sumD
-            total.sumD2 += part.sumD2
+            sums.cross[i] = total[i * width + p]
+            sums.sumZ[i] = total[i * width + p + 1]
         }
-        for i in 0..<p { for j in 0..<i { total.gram[i * p + j] = total.gram[j * p + i] } }
-        return total
+        return sums
     }
 
-    /// Adds `count` rows of `v` (row-major, `columns` wide) and their targets `y` to `sums`, shifted by
-    /// `m` and `yShift`.
-    @inline(__always)
-    private static func accumulate(
-        _ sums: inout ShiftedSums, rows v: UnsafeBufferPointer<Double>, count: Int, columns p: Int, y: UnsafePointer<Double>,
-        _ m: UnsafeBufferPointer<Double>, _ yShift: Double
-    ) {
-        // Running sums carried in and out, so their order of additions is that of one pass over all rows.
-        var sumD = sums.sumD
-        var sumD2 = sums.sumD2
-        defer {
-            sums.sumD = sumD
-            sums.sumD2 = sumD2
-        }
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: 4 * max(p, 1)) { z in
-            sums.gram.withUnsafeMutableBufferPointer { g in
-                sums.cross.withUnsafeMutableBufferPointer { c in
-                    sums.sumZ.withUnsafeMutableBufferPointer { s in
-                        let z0 = z.baseAddress!
-                        let z1 = z0 + p
-                        let z2 = z1 + p
-                        let z3 = z2 + p
-                        var row = 0
-                        while row + 4 <= count {
-                            let base = row * p
-                            for j in 0..<p {
-                                z0[j] = v[base + j] - m[j]
-                                z1[j] = v[base + p + j] - m[j]
-                                z2[j] = v[base + 2 * p + j] - m[j]
-                                z3[j] = v[base + 3 * p + j] - m[j]
-                            }
-                            let d0 = y[row] - yShift
-                            let d1 = y[row + 1] - yShift
-                            let d2 = y[row + 2] - yShift
-                            let d3 = y[row + 3] - yShift
-                            sumD += (d0 + d1) + (d2 + d3)
-                            sumD2 += (d0 * d0 + d1 * d1) + (d2 * d2 + d3 * d3)
-                            for i in 0..<p {
-                                let a0 = z0[i]
-                                let a1 = z1[i]
-                                let a2 = z2[i]
-                                let a3 = z3[i]
-                                c[i] += (a0 * d0 + a1 * d1) + (a2 * d2 + a3 * d3)
-                                s[i] += (a0 + a1) + (a2 + a3)
-                                let gi = g.baseAddress! + i * p
-                                for j in i..<p { gi[j] += (a0 * z0[j] + a1 * z1[j]) + (a2 * z2[j] + a3 * z3[j]) }
-                            }
-                            row += 4
-                        }
-                        while row < count {
-                            let base = row * p
-                            for j in 0..<p { z0[j] = v[base + j] - m[j] }
-                            let d = y[row] - yShift
-                            sumD += d
-                            sumD2 += d * d
-                            for i in 0..<p {
-                                let a = z0[i]
-                                c[i] += a * d
-                                s[i] += a
-                                let gi = g.baseAddress! + i * p
-                                for j in i..<p { gi[j] += a * z0[j] }
-                            }
-                            row += 1
-                        }
-                    }
+    /// The sums of products of the shifted columns over `rows`, `width` × `width` (upper triangle).
+    private static func gramSums(
+        _ x: Design, rows: Range<Int>, shift: [Double], y: [Double], yShift: Double, width: Int
+    ) -> [Double] {
+        let p = x.columns
+        let block = kernelRows
+        var gram = [Double](repeating: 0, count: width * width)
+        // Column j of a block is z[j * block ..< (j + 1) * block]; the padding columns stay zero, and so does a
+        // block's last row when it has an odd number (the kernel takes two rows at a time).
+        var scratch = [Double](repeating: 0, count: width * block)
+        scratch.withUnsafeMutableBufferPointer { buffer in
+            let z = buffer.baseAddress!
+            for row in 0..<block { z[(p + 1) * block + row] = 1 }
+            var start = rows.lowerBound
+            while start < rows.upperBound {
+                let count = min(block, rows.upperBound - start)
+                x.copyShifted(start..<(start + count), by: shift, into: z, stride: block)
+                y.withUnsafeBufferPointer { y in
+                    for row in 0..<count { z[p * block + row] = y[start + row] - yShift }
                 }
+                if count & 1 == 1 { for column in 0..<(p + 2) { z[column * block + count] = 0 } }
+                gram.withUnsafeMutableBufferPointer { g in
+                    accumulate(z, stride: block, rows: (count + 1) & ~1, columns: p + 2, into: g.baseAddress!, width: width)
+                }
+                start += count
             }
         }
+        return gram
+    }
+
+    /// Adds the products of every pair of the first `columns` columns of `z` (`stride` apart) over `rows`
+    /// rows (an even number) to the upper triangle of `g`, a tile of two by four columns at a time.
+    @inline(__always)
+    private static func accumulate(
+        _ z: UnsafePointer<Double>, stride: Int, rows: Int, columns: Int, into g: UnsafeMutablePointer<Double>, width: Int
+    ) {
+        @inline(__always) func load(_ pointer: UnsafePointer<Double>) -> SIMD2<Double> {
+            UnsafeRawPointer(pointer).loadUnaligned(as: SIMD2<Double>.self)
+        }
+        var i = 0
+        while i < columns {
+            let a0 = z + i * stride
+            let a1 = a0 + stride
+            var j = i & ~3
+            while j < columns {
+                let b0 = z + j * stride
+                let b1 = b0 + stride
+                let b2 = b1 + stride
+                let b3 = b2 + stride
+                var s00 = SIMD2<Double>(), s01 = SIMD2<Double>(), s02 = SIMD2<Double>(), s03 = SIMD2<Double>()
+                var s10 = SIMD2<Double>(), s11 = SIMD2<Double>(), s12 = SIMD2<Double>(), s13 = SIMD2<Double>()
+                var row = 0
+                while row < rows {
+                    let x0 = load(a0 + row)
+                    let x1 = load(a1 + row)
+                    let y0 = load(b0 + row)
+                    let y1 = load(b1 + row)
+                    let y2 = load(b2 + row)
+                    let y3 = load(b3 + row)
+                    s00 += x0 * y0
+                    s01 += x0 * y1
+                    s02 += x0 * y2
+                    s03 += x0 * y3
+                    s10 += x1 * y0
+                    s11 += x1 * y1
+                    s12 += x1 * y2
+                    s13 += x1 * y3
+                    row += 2
+                }
+                let first = g + i * width + j
+                let second = first + width
+                first[0] += s00[0] + s00[1]
+                first[1] += s01[0] + s01[1]
+                first[2] += s02[0] + s02[1]
+                first[3] += s03[0] + s03[1]
+                second[0] += s10[0] + s10[1]
+                second[1] += s11[0] + s11[1]
+                second[2] += s12[0] + s12[1]
+                second[3] += s13[0] + s13[1]
+                j += 4
+            }
+            i += 2
+        }
+    }
+
+    /// The error for a missing or infinite feature value.
+    static func nonFinite(_ x: Design, row: Int, column: Int) -> MLError {
+        MLError(
+            .invalidData, "feature \(x.describeColumn(column)) has a missing or infinite value in row \(row + 1)",
+            hints: ["impute missing values (SimpleImputer) before the estimator"])
     }
 
     /// Column means and the mean target, and the centred Gram matrix Σ (xᵢ − m)(xᵢ − m)ᵀ with the centred
     /// cross products Σ (xᵢ − m)(yᵢ − ȳ), in one pass: the data are shifted by the mean of their first
     /// rows (so no large means cancel), and the exact means are corrected for afterwards.
-    static func centredGram(_ x: Design, y: [Double], centre: Bool) -> (gram: [Double], cross: [Double], means: [Double], yMean: Double) {
+    static func centredGram(
+        _ x: Design, y: [Double], centre: Bool
+    ) throws(MLError) -> (gram: [Double], cross: [Double], means: [Double], yMean: Double) {
         let p = x.columns
         let n = Double(x.rows)
         var shift = [Double](repeating: 0, count: p)
@@ -160,7 +158,7 @@ enum LinearAlgebra {
             for j in 0..<p { shift[j] /= Double(max(head, 1)) }
             yShift /= Double(max(head, 1))
         }
-        var sums = shiftedSums(x, shift: shift, y: y, yShift: yShift)
+        var sums = try shiftedSums(x, shift: shift, y: y, yShift: yShift)
         guard centre else { return (sums.gram, sums.cross, shift, 0) }
         let offset = sums.sumZ.map { $0 / n }
         let yOffset = sums.sumD / n
@@ -172,10 +170,10 @@ enum LinearAlgebra {
     }
 
     /// The Gram matrix of `x` with a column of ones appended ([X 1]ᵀ[X 1]), [X 1]ᵀy and yᵀy, uncentred.
-    static func augmentedGram(_ x: Design, y: [Double]) -> (gram: [Double], cross: [Double], yy: Double) {
+    static func augmentedGram(_ x: Design, y: [Double]) throws(MLError) -> (gram: [Double], cross: [Double], yy: Double) {
         let p = x.columns
         let size = p + 1
-        let sums = shiftedSums(x, shift: [Double](repeating: 0, count: p), y: y, yShift: 0)
+        let sums = try shiftedSums(x, shift: [Double](repeating: 0, count: p), y: y, yShift: 0)
         var gram = [Double](repeating: 0, count: size * size)
         for i in 0..<p {
             for j in 0..<p { gram[i * size + j] = sums.gram[i * p + j] }
@@ -255,7 +253,7 @@ enum LinearAlgebra {
         var out = [Double](repeating: intercept, count: rows)
         out.withUnsafeMutableBufferPointer { o in
             nonisolated(unsafe) let o = o
-            _ = parallelRows(rows, minimumPerThread: 100_000) { range in
+            _ = parallelRows(rows, minimumPerPiece: 100_000) { range in
                 var start = range.lowerBound
                 while start < range.upperBound {
                     let end = min(range.upperBound, start + 2048)
@@ -282,21 +280,24 @@ enum LinearAlgebra {
         return results.map { $0! }
     }
 
-    /// Runs `body` over row ranges on every core and returns the results in range order.
-    static func parallelRows<T>(_ rows: Int, minimumPerThread: Int = 50_000, _ body: @Sendable (Range<Int>) -> T) -> [T] {
-        let threads = max(1, min(systemThreads, rows / max(minimumPerThread, 1)))
-        if threads == 1 { return [body(0..<rows)] }
-        nonisolated(unsafe) var results = [T?](repeating: nil, count: threads)
+    /// Runs `body` over row ranges on every core and returns the results in range order. The rows are cut
+    /// into pieces of at least `minimumPerPiece` rows (at most ``maximumPieces``), by their count alone: sums
+    /// over the pieces, added up in order, are then the same on a machine with any number of cores, and so is
+    /// a model fitted from them, byte for byte.
+    static func parallelRows<T>(_ rows: Int, minimumPerPiece: Int = 50_000, _ body: @Sendable (Range<Int>) -> T) -> [T] {
+        let pieces = max(1, min(maximumPieces, rows / max(minimumPerPiece, 1)))
+        if pieces == 1 { return [body(0..<rows)] }
+        nonisolated(unsafe) var results = [T?](repeating: nil, count: pieces)
         results.withUnsafeMutableBufferPointer { out in
             nonisolated(unsafe) let out = out
-            DispatchQueue.concurrentPerform(iterations: threads) { index in
-                let lower = rows * index / threads
-                let upper = rows * (index + 1) / threads
-                out[index] = body(lower..<upper)
+            DispatchQueue.concurrentPerform(iterations: pieces) { index in
+                out[index] = body((rows * index / pieces)..<(rows * (index + 1) / pieces))
             }
         }
         return results.map { $0! }
     }
 
-    static let systemThreads = max(1, CSVOptions().threads)
+    /// The most pieces ``parallelRows(_:minimumPerPiece:_:)`` cuts rows into: enough to keep any number of
+    /// cores busy, few enough that each piece's partial sums cost nothing.
+    static let maximumPieces = 64
 }

@@ -84,7 +84,7 @@ public struct LinearRegression: Regressor {
 
     /// Fits the model on a matrix or on columns.
     func fit(_ x: Design, _ y: [Double]) throws(MLError) -> Fitted {
-        try checkTrainingData(x, targetCount: y.count)
+        try checkTrainingData(x, targetCount: y.count, finite: false)
         try checkTarget(y)
         switch solver {
         case .normal:
@@ -107,7 +107,7 @@ public struct LinearRegression: Regressor {
                 .invalidHyperparameter, "initialWeights has \(initialWeights.count) values but there are \(p) features",
                 hints: ["give one starting weight per feature, or leave initialWeights out"])
         }
-        let (gram, cross, yy) = LinearAlgebra.augmentedGram(x, y: y)
+        let (gram, cross, yy) = try LinearAlgebra.augmentedGram(x, y: y)
         let size = p + 1
         let n = Double(x.rows)
         var theta = (initialWeights ?? [Double](repeating: 0, count: p)) + [0]
@@ -174,7 +174,7 @@ public struct Ridge: Regressor {
     /// Fits the model on a matrix or on columns.
     func fit(_ x: Design, _ y: [Double]) throws(MLError) -> LinearRegression.Fitted {
         guard alpha >= 0, alpha.isFinite else { throw MLError(.invalidHyperparameter, "alpha must be 0 or more, not \(alpha)") }
-        try checkTrainingData(x, targetCount: y.count)
+        try checkTrainingData(x, targetCount: y.count, finite: false)
         try checkTarget(y)
         let (coefficients, intercept) = try LinearModelSolver.ridge(x, y, alpha: alpha, fitIntercept: fitIntercept)
         return LinearRegression.Fitted(coefficients: coefficients, intercept: intercept)
@@ -210,11 +210,11 @@ public struct Lasso: Regressor {
     func fit(_ x: Design, _ y: [Double]) throws(MLError) -> LinearRegression.Fitted {
         guard alpha >= 0, alpha.isFinite else { throw MLError(.invalidHyperparameter, "alpha must be 0 or more, not \(alpha)") }
         guard maxIterations >= 1 else { throw MLError(.invalidHyperparameter, "maxIterations must be at least 1") }
-        try checkTrainingData(x, targetCount: y.count)
+        try checkTrainingData(x, targetCount: y.count, finite: false)
         try checkTarget(y)
         let p = x.columns
         let n = Double(x.rows)
-        let (gram, cross, means, yMean) = LinearAlgebra.centredGram(x, y: y, centre: fitIntercept)
+        let (gram, cross, means, yMean) = try LinearAlgebra.centredGram(x, y: y, centre: fitIntercept)
         var w = [Double](repeating: 0, count: p)
         let threshold = alpha * n
         var iteration = 0
@@ -251,7 +251,7 @@ enum LinearModelSolver {
     /// Solves (XcᵀXc + αI) w = Xcᵀyc on centred data (or raw data without an intercept) by Cholesky.
     static func ridge(_ x: Design, _ y: [Double], alpha: Double, fitIntercept: Bool) throws(MLError) -> ([Double], Double) {
         let p = x.columns
-        var (gram, cross, means, yMean) = LinearAlgebra.centredGram(x, y: y, centre: fitIntercept)
+        var (gram, cross, means, yMean) = try LinearAlgebra.centredGram(x, y: y, centre: fitIntercept)
         for j in 0..<p { gram[j * p + j] += alpha }
         let factor: [Double]
         switch LinearAlgebra.cholesky(gram, size: p) {

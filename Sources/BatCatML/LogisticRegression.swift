@@ -165,7 +165,7 @@ struct LogisticProblem: @unchecked Sendable {
         let w = width
         let values = x.values
         let labels = self.labels
-        let partials = LinearAlgebra.parallelRows(x.rows, minimumPerThread: 20_000) { range -> (Double, [Double]) in
+        let partials = LinearAlgebra.parallelRows(x.rows, minimumPerPiece: 20_000) { range -> (Double, [Double]) in
             var value = 0.0
             var gradient = [Double](repeating: 0, count: r * w)
             var scores = [Double](repeating: 0, count: r)
@@ -230,7 +230,7 @@ struct LogisticProblem: @unchecked Sendable {
         let w = width
         let size = r * w
         let values = x.values
-        let partials = LinearAlgebra.parallelRows(x.rows, minimumPerThread: 20_000) { range -> [Double] in
+        let partials = LinearAlgebra.parallelRows(x.rows, minimumPerPiece: 20_000) { range -> [Double] in
             var h = [Double](repeating: 0, count: size * size)
             var z = [Double](repeating: 1, count: w)
             var scores = [Double](repeating: 0, count: r)

@@ -19,8 +19,8 @@ struct DemoCommandTests {
                              breast-cancer  logistic regression, accuracy 0.9857, roc_auc 0.9975 on 140 held-out rows
                 3. Register  diabetes-bmi version 1 and breast-cancer version 1, both promoted to production
                 4. Serve     diabetes-bmi version 1 on http://127.0.0.1:<port>, API key in demo/keys.txt
-                             POST /stream {"x": [[0.3]]} → 434.39022020156676
-                             POST /batch {"x": [[0.3], [0.3]]} → [[434.39022020156676],[434.39022020156676]]
+                             POST /stream {"x": [[0.3]]} → 434.39022020156665
+                             POST /batch {"x": [[0.3], [0.3]]} → [[434.39022020156665],[434.39022020156665]]
                 5. Score     data/raw/biopsy.csv → data/result/biopsy.predictions.csv (699 rows, breast-cancer version 1)
 
                 Everything is in <dir>/demo:

@@ -88,6 +88,12 @@ struct LinearRegressionTests {
         #expect(feature?.message == "feature 'bmi' has a missing or infinite value in row 2")
     }
 
+    /// Every estimator fitted from Gram sums: least squares by both solvers, ridge and lasso.
+    static let linearEstimators: [EstimatorChoice] = [
+        .linearRegression(LinearRegression()), .ridge(Ridge(alpha: 2)), .lasso(Lasso(alpha: 0.1)),
+        .linearRegression(LinearRegression(solver: .gradientDescent, learningRate: 1e-7, iterations: 50)),
+    ]
+
     /// `rows` rows (by default not a multiple of the blocks the Gram sums read) of three features with an
     /// offset, and a target.
     private func wideFrame(rows: Int = 1037) throws -> DataFrame {
@@ -105,10 +111,7 @@ struct LinearRegressionTests {
 
     @Test(
         "A pipeline fits linear models from the frame's columns exactly as from its matrix",
-        arguments: [
-            EstimatorChoice.linearRegression(LinearRegression()), .ridge(Ridge(alpha: 2)), .lasso(Lasso(alpha: 0.1)),
-            .linearRegression(LinearRegression(solver: .gradientDescent, learningRate: 1e-7, iterations: 50)),
-        ])
+        arguments: linearEstimators)
     func columnsEqualMatrix(_ estimator: EstimatorChoice) throws {
         let frame = try wideFrame()
         let fitted = try Pipeline(estimator: estimator).fit(frame, features: ["x0", "x1", "x2"], target: "y")
@@ -151,6 +154,43 @@ struct LinearRegressionTests {
             try Pipeline(estimator: .linearRegression(LinearRegression())).fit(frame, features: ["a", "c", "b"], target: "y")
         }
         #expect(error?.message == "feature 'b' has a missing or infinite value in row 2")
+    }
+
+    @Test(
+        "A missing value in the last row of a long, odd-length frame is found by every linear estimator",
+        arguments: linearEstimators)
+    func missingInLastRow(_ estimator: EstimatorChoice) throws {
+        // Two pieces of sums, the second ending in a block of one row, which the Gram kernel pairs with a row of zeros.
+        let rows = 2 * 65_536 + 1
+        var values = (0..<rows).map { Double($0 % 97) }
+        values[rows - 1] = .nan
+        let frame = try DataFrame(columns: [
+            Column("a", doubles: (0..<rows).map { Double($0 % 13) }), Column("b", doubles: values),
+            Column("y", doubles: (0..<rows).map { Double($0 % 7) }),
+        ])
+        let error = #expect(throws: MLError.self) {
+            try Pipeline(estimator: estimator).fit(frame, features: ["a", "b"], target: "y")
+        }
+        #expect(error?.message == "feature 'b' has a missing or infinite value in row \(rows)")
+    }
+
+    @Test("Least squares over several chunks of rows recovers exact coefficients")
+    func longExactFit() throws {
+        let rows = 3 * 65_536 + 5
+        var generator = SeededGenerator(seed: 11)
+        let a = (0..<rows).map { _ in Double(generator.next() % 10_000) / 101 }
+        let b = (0..<rows).map { _ in 500 + Double(generator.next() % 10_000) / 37 }
+        let frame = try DataFrame(columns: [
+            Column("a", doubles: a), Column("b", doubles: b), Column("y", doubles: (0..<rows).map { 2.5 * a[$0] - 0.75 * b[$0] + 10 }),
+        ])
+        let fitted = try Pipeline(estimator: .linearRegression(LinearRegression())).fit(frame, features: ["a", "b"], target: "y")
+        guard case .linear(let model) = fitted.model else {
+            Issue.record("expected a linear model")
+            return
+        }
+        #expect(abs(model.coefficients[0] - 2.5) < 1e-9)
+        #expect(abs(model.coefficients[1] + 0.75) < 1e-9)
+        #expect(abs(model.intercept - 10) < 1e-6)
     }
 
     @Test("Hyperparameters outside their range are refused")
