@@ -165,7 +165,9 @@ struct CSVReaderTests {
         // An inferred type: the hint says how to declare one. A long value is cut at 40 characters.
         let long = String(repeating: "abcde", count: 10)
         let inferred = #expect(throws: DataError.self) { try read("a,b\n1,2\n3,\(long)\n") { $0.inferenceRows = 1 } }
-        #expect(inferred?.message == "t.csv:3:3: the value '\(long.prefix(40))…' in column 'b' is not an integer, but the column was read as int")
+        #expect(
+            inferred?.message
+                == "t.csv:3:3: the value '\(long.prefix(40))…' in column 'b' is not an integer, but the column was read as int")
         #expect(inferred?.hints.first?.hasPrefix("declare the column's type (for example string) instead of inferring it") == true)
     }
 
@@ -545,6 +547,68 @@ struct NumericCSVTests {
                     mismatches.isEmpty,
                     "column \(name), \(threads) threads: rows \(mismatches.prefix(5).map { (column.cell($0), expected[index][$0]) })")
             }
+        }
+    }
+
+    @Test(
+        "Records of plain decimals read as the scalar parser reads them, bit for bit: every shape and length, a skipped column, CR LF, and a field that is not one in the middle of a group"
+    )
+    func plainDecimalGroups() throws {
+        // On processors with AVX-512 such records are read eight at a time (the last group of a stretch
+        // smaller); any record the fast loop does not read sends its group back to the scalar loop.
+        var generator = SplitMix(seed: 99)
+        func digits(_ count: Int) -> String { String((0..<count).map { _ in Character(String(generator.next() % 10)) }) }
+        func plain() -> String {
+            let sign = ["", "", "-", "+"][Int(generator.next() % 4)]
+            switch generator.next() % 12 {
+            case 0: return sign + "." + digits(Int(generator.next() % 15) + 1)
+            case 1: return sign + digits(Int(generator.next() % 15) + 1) + "."
+            case 2: return sign + digits(Int(generator.next() % 16) + 1)
+            case 3: return sign + "0.0"
+            case 4: return String((sign + digits(16)).prefix(16))
+            default:
+                let whole = Int(generator.next() % 8) + 1
+                let fraction = Int(generator.next() % UInt64(16 - whole - (sign.isEmpty ? 0 : 1)))
+                return sign + digits(whole) + (fraction > 0 ? "." + digits(fraction) : "")
+            }
+        }
+        // Fields the fast loop leaves to the scalar one, which still reads them as numbers or missing values.
+        let odd = ["NA", "", "1e5", "12345678901234567", "9007199254740993", "-1.5E-3", "\"2.5\"", "00000000000000001.5"]
+        let rows = 20_003
+        var text = "a,b,skipped,c,d,e\n"
+        var expected: [[Double?]] = Array(repeating: [], count: 5)
+        for row in 0..<rows {
+            var fields = (0..<5).map { _ in plain() }
+            if row % 389 == 17 { fields[row % 5] = odd[(row / 389) % odd.count] }
+            for (column, field) in fields.enumerated() {
+                let bare = field.filter { $0 != "\"" }
+                expected[column].append(bare.isEmpty || bare == "NA" ? nil : Double(bare)!)
+            }
+            let line = [fields[0], fields[1], digits(3) + "x", fields[2], fields[3], fields[4]].joined(separator: ",")
+            text += line + (row >= 9_000 && row < 9_500 ? "\r\n" : "\n")
+        }
+        var options = CSVOptions(threads: 2, blockSize: 1 << 16)
+        options.types = ["a": .double, "b": .double, "c": .double, "d": .double, "e": .double]
+        options.leftOut = ["skipped"]
+        let frame = try CSVReader(options: options).read(text: text)
+        #expect(frame.rowCount == rows)
+        for (index, name) in ["a", "b", "c", "d", "e"].enumerated() {
+            let column = try #require(frame[name])
+            let mismatches = (0..<rows).filter { row in
+                guard case .double(let value) = column.cell(row) else { return expected[index][row] != nil }
+                return value.bitPattern != expected[index][row]?.bitPattern
+            }
+            #expect(
+                mismatches.isEmpty, "column \(name): rows \(mismatches.prefix(5).map { ($0, column.cell($0), expected[index][$0]) })")
+        }
+        // What is not a number is not read as one by either loop: the reader stops at it.
+        for spelling in ["1.2.3", "--1", "+", ".", "-", "1-2", "1+", "+-1", "0x10", "1_0", ".e1"] {
+            var lines = "a,b,c\n"
+            for row in 0..<64 { lines += row == 37 ? "1.5,\(spelling),2.5\n" : "\(row).25,-\(row).5,\(row)\n" }
+            var typed = CSVOptions(threads: 1, blockSize: 1 << 16)
+            typed.types = ["a": .double, "b": .double, "c": .double]
+            let error = #expect(throws: DataError.self, "\(spelling)") { try CSVReader(options: typed).read(text: lines, name: "odd.csv") }
+            #expect(error?.message.hasPrefix("odd.csv:39:") == true, "\(spelling): \(String(describing: error?.message))")
         }
     }
 

@@ -1,0 +1,25 @@
+#ifndef BATCAT_SIMD_H
+#define BATCAT_SIMD_H
+
+#include <stdint.h>
+
+/// Whether this processor runs `batcat_plain_records` (AVX-512 F, BW, DQ and VL); 0 everywhere else.
+int batcat_plain_records_available(void);
+
+/// Parses records of plain decimal numbers whose separator offsets are known, eight records at a time,
+/// with AVX-512: field `f` of each record goes to `((double *)slots[f])[row + r]`, or is passed over
+/// when `slots[f]` is null.
+///
+/// `offsets` holds `fields` offsets a record (from `position`: every delimiter and line feed), for
+/// `records` records starting at `start`. A field is read here when it is what PlainDecimals reads: an
+/// optional sign, then one to sixteen digits with at most one point among them, making at most 2^53,
+/// divided once by an exact power of ten; so each value is bit for bit the scalar parser's. Lines may
+/// end in LF or CR LF. Returns how many records were parsed: it stops before the first group of eight (or
+/// the last, smaller group) holding a record it does not read, whose fields the caller reads its own way
+/// (values it wrote for that group are then written again). Reads no byte before `start - 16` or past the
+/// last record's line feed.
+long batcat_plain_records(
+    const uint8_t *base, long position, long start, const int32_t *offsets, long records, long fields, void *const *slots,
+    long row, uint8_t delimiter);
+
+#endif
