@@ -125,10 +125,18 @@ struct PlainDecimals: @unchecked Sendable {
             var start = position
             var record = 0
             // Records of numbers alone go eight at a time through the AVX-512 loop where the processor has
-            // it; a group it does not read (a missing value, say) and the records after it, until `wide`
-            // comes round again, take the loop below.
+            // it (empty fields too, when they are missing values); a group it does not read (an `NA`, say) and
+            // the records after it, until `wide` comes round again, take the loop below.
             if PlainDecimals.wideRecords, kinds == nil, Texts.self == NoTextFields.self, wide <= 0 {
-                let parsed = batcat_plain_records(base, position, start, offsets, whole, expectedFields, slots.baseAddress, row, delimiter)
+                let parsed = withUnsafeTemporaryAllocation(of: Int64.self, capacity: whole &* expectedFields) { cells in
+                    var found = 0
+                    let parsed = batcat_plain_records(
+                        base, position, start, offsets, whole, expectedFields, slots.baseAddress, row, delimiter,
+                        matcher.emptyIsMissing ? 1 : 0,
+                        limit, cells.baseAddress, &found)
+                    for cell in cells[..<found] { missing.append(Int(cell)) }
+                    return parsed
+                }
                 if parsed > 0 {
                     taken = parsed &* expectedFields
                     start = position &+ Int(offsets[taken &- 1]) &+ 1
@@ -154,7 +162,10 @@ struct PlainDecimals: @unchecked Sendable {
                 let lineEnd = position &+ Int(offsets[taken &+ last])
                 // The last field ends before a CR LF's CR.
                 let end = base[lineEnd &- 1] == 0x0D ? lineEnd &- 1 : lineEnd
-                guard base[lineEnd] == 0x0A, store(base, fieldStart, end, slots[last], last, row, limit, kinds, texts, &missing),
+                // A blank line is no record (in a file of one column it would look like one empty field): the
+                // scalar path passes over it, as it does in any file.
+                guard base[lineEnd] == 0x0A, last > 0 || end > fieldStart,
+                    store(base, fieldStart, end, slots[last], last, row, limit, kinds, texts, &missing),
                     texts.append(base, row: row, limit: limit, missing: &missing)
                 else {
                     missing.removeLast(missing.count - marked)

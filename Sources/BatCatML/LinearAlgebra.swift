@@ -19,9 +19,9 @@ enum LinearAlgebra {
 
     /// One pass over the rows, in pieces summed on every core and added up in order (see
     /// ``parallelRows(_:minimumPerPiece:_:)``); within a piece, a block of ``kernelRows`` rows at a time is
-    /// shifted into scratch columns — the features, the target and a column of ones, so that the plain sums are Gram entries
-    /// too — and every product of two columns is summed two rows at a time, eight products per tile of
-    /// two by four columns held in registers. Throws, naming the row and feature, when a value is missing
+    /// shifted into scratch columns — the features, the target and a column of ones, so that the plain
+    /// sums are Gram entries too — and every product of two columns is summed two rows at a time, eight
+    /// products per tile of two by four columns held in registers. Throws, naming the row and feature, when a value is missing
     /// or infinite (they make the sums so; the search for the row runs only then).
     static func shiftedSums(_ x: Design, shift: [Double], y: [Double], yShift: Double) throws(MLError) -> ShiftedSums {
         let p = x.columns

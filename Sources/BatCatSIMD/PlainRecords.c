@@ -103,11 +103,19 @@ BATCAT_AVX512 __attribute__((always_inline)) static inline int eight(
     return 1;
 }
 
+/// What an empty field that is a missing value is read as in the vector loop: a zero, its value written
+/// (+0.0, the zero bits the Swift loop writes for a missing value) and its place recorded.
+static const uint8_t zeros[16] = {
+    '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0',
+};
+
 BATCAT_AVX512 long batcat_plain_records(
     const uint8_t *base, long position, long start, const int32_t *offsets, long records, long fields, void *const *slots,
-    long row, uint8_t delimiter) {
+    long row, uint8_t delimiter, int emptyIsMissing, long limit, int64_t *missing, long *missingCount) {
     long parsed = 0;
     long recordStart = start;
+    long found = 0;
+    *missingCount = 0;
     while (parsed < records) {
         // A last group of fewer than eight repeats its last record in the lanes left, and stores only its own.
         int count = records - parsed < 8 ? (int)(records - parsed) : 8;
@@ -123,6 +131,8 @@ BATCAT_AVX512 long batcat_plain_records(
             int last = field == fields - 1;
             // Any length outside 1 to 16 makes this 16 or more (unsigned).
             unsigned long outside = 0;
+            // The lanes of empty fields read as missing.
+            unsigned empty = 0;
             for (int k = 0; k < 8; k++) {
                 long end = position + group[record[k] * fields + field];
                 if (last) {
@@ -132,16 +142,30 @@ BATCAT_AVX512 long batcat_plain_records(
                 } else if (base[end] != delimiter) {
                     return parsed;
                 }
-                ends[k] = base + end;
-                lengths[k] = end - starts[k];
-                // Checked here, as scalars: a vector load of the lengths just stored would wait for the stores.
-                outside |= (unsigned long)(lengths[k] - 1);
+                long length = end - starts[k];
+                // A blank line is no record: the caller's loop passes over it.
+                if (fields == 1 && length == 0) return parsed;
                 starts[k] = end + 1;
+                if (length == 0 && emptyIsMissing) {
+                    empty |= 1u << k;
+                    ends[k] = zeros + 16;
+                    lengths[k] = 1;
+                    continue;
+                }
+                ends[k] = base + end;
+                lengths[k] = length;
+                // Checked here, as scalars: a vector load of the lengths just stored would wait for the stores.
+                outside |= (unsigned long)(length - 1);
             }
             double *slot = (double *)slots[field];
             if (slot == 0) continue;
             if (outside >= 16 || !eight(ends, lengths, slot + row + parsed, stored)) return parsed;
+            for (unsigned lanes = empty & stored; lanes != 0; lanes &= lanes - 1) {
+                missing[found++] = field * limit + row + parsed + __builtin_ctz(lanes);
+            }
         }
+        // The group is whole: its missing values count.
+        *missingCount = found;
         parsed += count;
         recordStart = position + group[count * fields - 1] + 1;
     }
@@ -154,8 +178,10 @@ int batcat_plain_records_available(void) { return 0; }
 
 long batcat_plain_records(
     const uint8_t *base, long position, long start, const int32_t *offsets, long records, long fields, void *const *slots,
-    long row, uint8_t delimiter) {
+    long row, uint8_t delimiter, int emptyIsMissing, long limit, int64_t *missing, long *missingCount) {
     (void)base, (void)position, (void)start, (void)offsets, (void)records, (void)fields, (void)slots, (void)row, (void)delimiter;
+    (void)emptyIsMissing, (void)limit, (void)missing;
+    *missingCount = 0;
     return 0;
 }
 

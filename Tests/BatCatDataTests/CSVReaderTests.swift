@@ -551,7 +551,7 @@ struct NumericCSVTests {
     }
 
     @Test(
-        "Records of plain decimals read as the scalar parser reads them, bit for bit: every shape and length, a skipped column, CR LF, and a field that is not one in the middle of a group"
+        "Records of plain decimals read as the scalar parser reads them, bit for bit: every shape and length, empty fields, a skipped column, CR LF, and a field that is not one in the middle of a group"
     )
     func plainDecimalGroups() throws {
         // On processors with AVX-512 such records are read eight at a time (the last group of a stretch
@@ -578,7 +578,8 @@ struct NumericCSVTests {
         var text = "a,b,skipped,c,d,e\n"
         var expected: [[Double?]] = Array(repeating: [], count: 5)
         for row in 0..<rows {
-            var fields = (0..<5).map { _ in plain() }
+            // One field in 40 is empty, a missing value the fast loop reads itself.
+            var fields = (0..<5).map { _ in generator.next() % 40 == 0 ? "" : plain() }
             if row % 389 == 17 { fields[row % 5] = odd[(row / 389) % odd.count] }
             for (column, field) in fields.enumerated() {
                 let bare = field.filter { $0 != "\"" }
@@ -601,14 +602,35 @@ struct NumericCSVTests {
             #expect(
                 mismatches.isEmpty, "column \(name): rows \(mismatches.prefix(5).map { ($0, column.cell($0), expected[index][$0]) })")
         }
-        // What is not a number is not read as one by either loop: the reader stops at it.
-        for spelling in ["1.2.3", "--1", "+", ".", "-", "1-2", "1+", "+-1", "0x10", "1_0", ".e1"] {
+        // What is not a number is not read as one by either loop: the reader stops at it. So does an empty
+        // field when the empty text is not a missing-value marker.
+        for spelling in ["", "--1", "+", ".", "-", "1-2", "1+", "+-1", "0x10", "1_0", ".e1"] {
             var lines = "a,b,c\n"
             for row in 0..<64 { lines += row == 37 ? "1.5,\(spelling),2.5\n" : "\(row).25,-\(row).5,\(row)\n" }
             var typed = CSVOptions(threads: 1, blockSize: 1 << 16)
             typed.types = ["a": .double, "b": .double, "c": .double]
+            typed.missingMarkers = ["NA"]
             let error = #expect(throws: DataError.self, "\(spelling)") { try CSVReader(options: typed).read(text: lines, name: "odd.csv") }
             #expect(error?.message.hasPrefix("odd.csv:39:") == true, "\(spelling): \(String(describing: error?.message))")
+        }
+    }
+
+    @Test("Blank lines in a file of one number column are passed over by every path, as in any file")
+    func blankLinesInOneColumn() throws {
+        var text = "x\n"
+        var expected: [Double] = []
+        for row in 0..<3_000 {
+            if row % 7 == 3 || (row > 1_000 && row < 1_200) {
+                text += row % 2 == 0 ? "\n" : "\r\n"
+            } else {
+                text += "\(row).5\n"
+                expected.append(Double(row) + 0.5)
+            }
+        }
+        for (threads, blockSize) in [(1, 64), (1, 1 << 16), (2, 1 << 12)] {
+            let frame = try CSVReader(options: CSVOptions(threads: threads, blockSize: blockSize)).read(text: text)
+            #expect(frame.rowCount == expected.count, "\(threads) threads, blocks of \(blockSize)")
+            #expect(frame["x"]?.doubles == expected, "\(threads) threads, blocks of \(blockSize)")
         }
     }
 

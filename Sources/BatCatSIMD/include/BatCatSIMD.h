@@ -18,8 +18,11 @@ int batcat_plain_records_available(void);
 /// the last, smaller group) holding a record it does not read, whose fields the caller reads its own way
 /// (values it wrote for that group are then written again). Reads no byte before `start - 16` or past the
 /// last record's line feed.
+///
+/// With `emptyIsMissing`, an empty field is a missing value: zero goes to its slot and `field * limit + row`
+/// to `missing` (room for `records * fields` entries), whose count is `*missingCount` on return.
 long batcat_plain_records(
     const uint8_t *base, long position, long start, const int32_t *offsets, long records, long fields, void *const *slots,
-    long row, uint8_t delimiter);
+    long row, uint8_t delimiter, int emptyIsMissing, long limit, int64_t *missing, long *missingCount);
 
 #endif
