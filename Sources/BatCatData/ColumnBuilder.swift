@@ -14,6 +14,20 @@ struct MissingMatcher: Sendable {
         }
     }
 
+    /// The markers of at most 16 bytes (the longest field the AVX-512 loop reads), each as its length and then
+    /// its bytes, and a mask with bit n set when one is n bytes long. (With a marker that looks like a number,
+    /// such as `-999`, which must win over the number, files are not read by the two-pass loops at all.)
+    var packed: (bytes: [UInt8], lengths: UInt32) {
+        var bytes: [UInt8] = emptyIsMissing ? [0] : []
+        var lengths: UInt32 = emptyIsMissing ? 1 : 0
+        for marker in markers where marker.count <= 16 {
+            bytes.append(UInt8(marker.count))
+            bytes += marker
+            lengths |= 1 << UInt32(marker.count)
+        }
+        return (bytes, lengths)
+    }
+
     /// Whether a field starting with `byte` could be a (non-empty) marker.
     @inline(__always)
     func mayStart(with byte: UInt8) -> Bool { firstBytes[Int(byte)] }

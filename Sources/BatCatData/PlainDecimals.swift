@@ -41,10 +41,15 @@ struct PlainDecimals: @unchecked Sendable {
     /// Missing-value markers; a field that is not a plain decimal but is one of these is read as missing.
     let matcher: MissingMatcher
 
+    /// The missing-value markers as the AVX-512 loop takes them (see ``MissingMatcher/packed``).
+    let packedMarkers: [UInt8]
+    let markerLengths: UInt32
+
     init?(delimiter: UInt8, matcher: MissingMatcher) {
         guard !"0123456789.+-\"\r\n".utf8.contains(delimiter) else { return nil }
         self.delimiter = delimiter
         self.matcher = matcher
+        (packedMarkers, markerLengths) = matcher.packed
         tables = PlainDecimals.sharedTables
     }
 
@@ -125,15 +130,16 @@ struct PlainDecimals: @unchecked Sendable {
             var start = position
             var record = 0
             // Records of numbers alone go eight at a time through the AVX-512 loop where the processor has
-            // it (empty fields too, when they are missing values); a group it does not read (an `NA`, say) and
-            // the records after it, until `wide` comes round again, take the loop below.
+            // it (missing-value markers too); a group it does not read (an exponent, say) and the records after
+            // it, until `wide` comes round again, take the loop below.
             if PlainDecimals.wideRecords, kinds == nil, Texts.self == NoTextFields.self, wide <= 0 {
                 let parsed = withUnsafeTemporaryAllocation(of: Int64.self, capacity: whole &* expectedFields) { cells in
                     var found = 0
-                    let parsed = batcat_plain_records(
-                        base, position, start, offsets, whole, expectedFields, slots.baseAddress, row, delimiter,
-                        matcher.emptyIsMissing ? 1 : 0,
-                        limit, cells.baseAddress, &found)
+                    let parsed = packedMarkers.withUnsafeBufferPointer { markers in
+                        batcat_plain_records(
+                            base, position, start, offsets, whole, expectedFields, slots.baseAddress, row, delimiter, markers.baseAddress,
+                            markers.count, markerLengths, limit, cells.baseAddress, &found)
+                    }
                     for cell in cells[..<found] { missing.append(Int(cell)) }
                     return parsed
                 }

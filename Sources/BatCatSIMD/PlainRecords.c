@@ -103,15 +103,27 @@ BATCAT_AVX512 __attribute__((always_inline)) static inline int eight(
     return 1;
 }
 
-/// What an empty field that is a missing value is read as in the vector loop: a zero, its value written
-/// (+0.0, the zero bits the Swift loop writes for a missing value) and its place recorded.
+/// Whether the `length` bytes at `field` are one of the markers (see `batcat_plain_records`).
+static inline int isMarker(const uint8_t *field, long length, const uint8_t *markers, long markersSize) {
+    for (long index = 0; index < markersSize; index += 1 + markers[index]) {
+        if (markers[index] != length) continue;
+        long byte = 0;
+        while (byte < length && markers[index + 1 + byte] == field[byte]) byte++;
+        if (byte == length) return 1;
+    }
+    return 0;
+}
+
+/// What a missing value is read as in the vector loop: a zero, its value written (+0.0, the zero bits the
+/// Swift loop writes for a missing value) and its place recorded.
 static const uint8_t zeros[16] = {
     '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0',
 };
 
 BATCAT_AVX512 long batcat_plain_records(
     const uint8_t *base, long position, long start, const int32_t *offsets, long records, long fields, void *const *slots,
-    long row, uint8_t delimiter, int emptyIsMissing, long limit, int64_t *missing, long *missingCount) {
+    long row, uint8_t delimiter, const uint8_t *markers, long markersSize, uint32_t markerLengths, long limit,
+    int64_t *missing, long *missingCount) {
     long parsed = 0;
     long recordStart = start;
     long found = 0;
@@ -131,8 +143,8 @@ BATCAT_AVX512 long batcat_plain_records(
             int last = field == fields - 1;
             // Any length outside 1 to 16 makes this 16 or more (unsigned).
             unsigned long outside = 0;
-            // The lanes of empty fields read as missing.
-            unsigned empty = 0;
+            // The lanes of missing values.
+            unsigned absent = 0;
             for (int k = 0; k < 8; k++) {
                 long end = position + group[record[k] * fields + field];
                 if (last) {
@@ -142,12 +154,14 @@ BATCAT_AVX512 long batcat_plain_records(
                 } else if (base[end] != delimiter) {
                     return parsed;
                 }
+                const uint8_t *first = base + starts[k];
                 long length = end - starts[k];
                 // A blank line is no record: the caller's loop passes over it.
                 if (fields == 1 && length == 0) return parsed;
                 starts[k] = end + 1;
-                if (length == 0 && emptyIsMissing) {
-                    empty |= 1u << k;
+                // Numbers are seldom as short as the markers, so the bytes are compared only at their lengths.
+                if (length <= 16 && ((markerLengths >> length) & 1) != 0 && isMarker(first, length, markers, markersSize)) {
+                    absent |= 1u << k;
                     ends[k] = zeros + 16;
                     lengths[k] = 1;
                     continue;
@@ -160,7 +174,7 @@ BATCAT_AVX512 long batcat_plain_records(
             double *slot = (double *)slots[field];
             if (slot == 0) continue;
             if (outside >= 16 || !eight(ends, lengths, slot + row + parsed, stored)) return parsed;
-            for (unsigned lanes = empty & stored; lanes != 0; lanes &= lanes - 1) {
+            for (unsigned lanes = absent & stored; lanes != 0; lanes &= lanes - 1) {
                 missing[found++] = field * limit + row + parsed + __builtin_ctz(lanes);
             }
         }
@@ -178,9 +192,10 @@ int batcat_plain_records_available(void) { return 0; }
 
 long batcat_plain_records(
     const uint8_t *base, long position, long start, const int32_t *offsets, long records, long fields, void *const *slots,
-    long row, uint8_t delimiter, int emptyIsMissing, long limit, int64_t *missing, long *missingCount) {
+    long row, uint8_t delimiter, const uint8_t *markers, long markersSize, uint32_t markerLengths, long limit,
+    int64_t *missing, long *missingCount) {
     (void)base, (void)position, (void)start, (void)offsets, (void)records, (void)fields, (void)slots, (void)row, (void)delimiter;
-    (void)emptyIsMissing, (void)limit, (void)missing;
+    (void)markers, (void)markersSize, (void)markerLengths, (void)limit, (void)missing;
     *missingCount = 0;
     return 0;
 }

@@ -551,7 +551,7 @@ struct NumericCSVTests {
     }
 
     @Test(
-        "Records of plain decimals read as the scalar parser reads them, bit for bit: every shape and length, empty fields, a skipped column, CR LF, and a field that is not one in the middle of a group"
+        "Records of plain decimals read as the scalar parser reads them, bit for bit: every shape and length, missing-value markers, a skipped column, CR LF, and a field that is not one in the middle of a group"
     )
     func plainDecimalGroups() throws {
         // On processors with AVX-512 such records are read eight at a time (the last group of a stretch
@@ -578,12 +578,13 @@ struct NumericCSVTests {
         var text = "a,b,skipped,c,d,e\n"
         var expected: [[Double?]] = Array(repeating: [], count: 5)
         for row in 0..<rows {
-            // One field in 40 is empty, a missing value the fast loop reads itself.
-            var fields = (0..<5).map { _ in generator.next() % 40 == 0 ? "" : plain() }
+            // One field in 20 is a missing-value marker, which the fast loop reads itself.
+            let markers = ["", "NA", "?", "NaN", "null"]
+            var fields = (0..<5).map { _ in generator.next() % 20 == 0 ? markers[Int(generator.next() % 5)] : plain() }
             if row % 389 == 17 { fields[row % 5] = odd[(row / 389) % odd.count] }
             for (column, field) in fields.enumerated() {
                 let bare = field.filter { $0 != "\"" }
-                expected[column].append(bare.isEmpty || bare == "NA" ? nil : Double(bare)!)
+                expected[column].append(markers.contains(bare) ? nil : Double(bare)!)
             }
             let line = [fields[0], fields[1], digits(3) + "x", fields[2], fields[3], fields[4]].joined(separator: ",")
             text += line + (row >= 9_000 && row < 9_500 ? "\r\n" : "\n")
@@ -612,6 +613,34 @@ struct NumericCSVTests {
             typed.missingMarkers = ["NA"]
             let error = #expect(throws: DataError.self, "\(spelling)") { try CSVReader(options: typed).read(text: lines, name: "odd.csv") }
             #expect(error?.message.hasPrefix("odd.csv:39:") == true, "\(spelling): \(String(describing: error?.message))")
+        }
+    }
+
+    @Test(
+        "Missing-value markers read alike in every loop, and one that looks like a number wins over the number",
+        arguments: [["n/a", "NA", "?"], ["-999", "n/a", "-"]])
+    func markersInEveryLoop(markers: [String]) throws {
+        var text = "a,b,c\n"
+        var expected: [[Double?]] = [[], [], []]
+        for row in 0..<2_000 {
+            var fields = ["\(row).25", "-\(row).5", "\(row % 97)"]
+            if row % 11 < 3 { fields[row % 3] = markers[row % 11] }
+            for (column, field) in fields.enumerated() { expected[column].append(markers.contains(field) ? nil : Double(field)!) }
+            text += fields.joined(separator: ",") + "\n"
+        }
+        for (threads, blockSize) in [(1, 64), (1, 1 << 16), (2, 1 << 12)] {
+            var options = CSVOptions(threads: threads, blockSize: blockSize)
+            options.missingMarkers = markers
+            options.types = ["a": .double, "b": .double, "c": .double]
+            let frame = try CSVReader(options: options).read(text: text)
+            for (index, name) in ["a", "b", "c"].enumerated() {
+                let column = try #require(frame[name])
+                let wrong = (0..<2_000).filter { row in
+                    guard case .double(let value) = column.cell(row) else { return expected[index][row] != nil }
+                    return value != expected[index][row]
+                }
+                #expect(wrong.isEmpty, "\(name), \(threads) threads, blocks of \(blockSize): rows \(wrong.prefix(5))")
+            }
         }
     }
 

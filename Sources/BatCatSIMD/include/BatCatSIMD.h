@@ -19,10 +19,13 @@ int batcat_plain_records_available(void);
 /// (values it wrote for that group are then written again). Reads no byte before `start - 16` or past the
 /// last record's line feed.
 ///
-/// With `emptyIsMissing`, an empty field is a missing value: zero goes to its slot and `field * limit + row`
-/// to `missing` (room for `records * fields` entries), whose count is `*missingCount` on return.
+/// A field that is one of the missing-value markers is a missing value: zero goes to its slot and
+/// `field * limit + row` to `missing` (room for `records * fields` entries), whose count is `*missingCount` on
+/// return. `markers` holds `markersSize` bytes: each marker of at most 16 bytes as its length, then its bytes (the
+/// empty marker as a single 0); bit n of `markerLengths` is set when a marker is n bytes long.
 long batcat_plain_records(
     const uint8_t *base, long position, long start, const int32_t *offsets, long records, long fields, void *const *slots,
-    long row, uint8_t delimiter, int emptyIsMissing, long limit, int64_t *missing, long *missingCount);
+    long row, uint8_t delimiter, const uint8_t *markers, long markersSize, uint32_t markerLengths, long limit,
+    int64_t *missing, long *missingCount);
 
 #endif
