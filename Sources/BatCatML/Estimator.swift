@@ -118,5 +118,12 @@ func checkTrainingData(_ x: Design, targetCount: Int, finite: Bool = true) throw
     guard targetCount == x.rows else {
         throw MLError(.invalidData, "there are \(x.rows) rows of features but \(targetCount) targets")
     }
-    if finite, let (row, column) = x.firstNonFinite() { throw LinearAlgebra.nonFinite(x, row: row, column: column) }
+    if finite, let (row, column) = x.firstNonFinite() { throw nonFiniteFeature(x, row: row, column: column) }
+}
+
+/// The error for a missing or infinite feature value in training data.
+func nonFiniteFeature(_ x: Design, row: Int, column: Int) -> MLError {
+    MLError(
+        .invalidData, "feature \(x.describeColumn(column)) has a missing or infinite value in row \(row + 1)",
+        hints: ["impute missing values (SimpleImputer) before the estimator"])
 }

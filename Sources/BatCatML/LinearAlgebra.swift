@@ -32,7 +32,7 @@ enum LinearAlgebra {
         }
         var total = [Double](repeating: 0, count: width * width)
         for part in partials { for index in total.indices { total[index] += part[index] } }
-        if !total.allSatisfy(\.isFinite), let (row, column) = x.firstNonFinite() { throw nonFinite(x, row: row, column: column) }
+        if !total.allSatisfy(\.isFinite), let (row, column) = x.firstNonFinite() { throw nonFiniteFeature(x, row: row, column: column) }
         var sums = ShiftedSums(
             gram: [Double](repeating: 0, count: p * p), cross: [Double](repeating: 0, count: p),
             sumZ: [Double](repeating: 0, count: p), sumD: total[p * width + p + 1], sumD2: total[p * width + p])
@@ -130,13 +130,6 @@ enum LinearAlgebra {
             }
             i += 2
         }
-    }
-
-    /// The error for a missing or infinite feature value.
-    static func nonFinite(_ x: Design, row: Int, column: Int) -> MLError {
-        MLError(
-            .invalidData, "feature \(x.describeColumn(column)) has a missing or infinite value in row \(row + 1)",
-            hints: ["impute missing values (SimpleImputer) before the estimator"])
     }
 
     /// Column means and the mean target, and the centred Gram matrix Σ (xᵢ − m)(xᵢ − m)ᵀ with the centred

@@ -499,22 +499,21 @@ struct NumericCSVTests {
     )
     func plainDecimalShapes() throws {
         var generator = SplitMix(seed: 2024)
-        func digits(_ count: Int) -> String { String((0..<count).map { _ in Character(String(generator.next() % 10)) }) }
         func spelling() -> String {
             let sign = ["", "", "-", "+"][Int(generator.next() % 4)]
             switch generator.next() % 20 {
             case 0: return ""
             case 1: return "NA"
-            case 2: return "\(digits(1)).\(digits(3))e\(Int(generator.next() % 40) - 20)"
-            case 3: return sign + digits(10) + "." + digits(9)  // 19 digits: past the two-pass path
+            case 2: return "\(generator.digits(1)).\(generator.digits(3))e\(Int(generator.next() % 40) - 20)"
+            case 3: return sign + generator.digits(10) + "." + generator.digits(9)  // 19 digits: past the two-pass path
             case 4: return sign + "9007199254740993"  // above 2^53
-            case 5: return sign + "." + digits(Int(generator.next() % 6) + 1)
-            case 6: return sign + digits(Int(generator.next() % 4) + 1) + "."
-            case 7: return sign + "0" + digits(15)
+            case 5: return sign + "." + generator.digits(Int(generator.next() % 6) + 1)
+            case 6: return sign + generator.digits(Int(generator.next() % 4) + 1) + "."
+            case 7: return sign + "0" + generator.digits(15)
             default:
                 let whole = Int(generator.next() % 8) + 1
                 let fraction = Int(generator.next() % UInt64(17 - whole))
-                return sign + digits(whole) + (fraction > 0 ? "." + digits(fraction) : "")
+                return sign + generator.digits(whole) + (fraction > 0 ? "." + generator.digits(fraction) : "")
             }
         }
         var text = "a,b,c,d\n"
@@ -557,19 +556,18 @@ struct NumericCSVTests {
         // On processors with AVX-512 such records are read eight at a time (the last group of a stretch
         // smaller); any record the fast loop does not read sends its group back to the scalar loop.
         var generator = SplitMix(seed: 99)
-        func digits(_ count: Int) -> String { String((0..<count).map { _ in Character(String(generator.next() % 10)) }) }
         func plain() -> String {
             let sign = ["", "", "-", "+"][Int(generator.next() % 4)]
             switch generator.next() % 12 {
-            case 0: return sign + "." + digits(Int(generator.next() % 15) + 1)
-            case 1: return sign + digits(Int(generator.next() % 15) + 1) + "."
-            case 2: return sign + digits(Int(generator.next() % 16) + 1)
+            case 0: return sign + "." + generator.digits(Int(generator.next() % 15) + 1)
+            case 1: return sign + generator.digits(Int(generator.next() % 15) + 1) + "."
+            case 2: return sign + generator.digits(Int(generator.next() % 16) + 1)
             case 3: return sign + "0.0"
-            case 4: return String((sign + digits(16)).prefix(16))
+            case 4: return String((sign + generator.digits(16)).prefix(16))
             default:
                 let whole = Int(generator.next() % 8) + 1
                 let fraction = Int(generator.next() % UInt64(16 - whole - (sign.isEmpty ? 0 : 1)))
-                return sign + digits(whole) + (fraction > 0 ? "." + digits(fraction) : "")
+                return sign + generator.digits(whole) + (fraction > 0 ? "." + generator.digits(fraction) : "")
             }
         }
         // Fields the fast loop leaves to the scalar one, which still reads them as numbers or missing values.
@@ -586,7 +584,7 @@ struct NumericCSVTests {
                 let bare = field.filter { $0 != "\"" }
                 expected[column].append(markers.contains(bare) ? nil : Double(bare)!)
             }
-            let line = [fields[0], fields[1], digits(3) + "x", fields[2], fields[3], fields[4]].joined(separator: ",")
+            let line = [fields[0], fields[1], generator.digits(3) + "x", fields[2], fields[3], fields[4]].joined(separator: ",")
             text += line + (row >= 9_000 && row < 9_500 ? "\r\n" : "\n")
         }
         var options = CSVOptions(threads: 2, blockSize: 1 << 16)
