@@ -126,7 +126,7 @@ let package = Package(
         .testTarget(name: "BatCatMLTests", dependencies: ["BatCatML", "BatCatData"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "BatCatStorageTests", dependencies: ["BatCatStorage"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "BatCatBatchTests", dependencies: ["BatCatBatch", "BatCatML", "BatCatData", "BatCatStorage"], swiftSettings: swiftSettings),
+            name: "BatCatBatchTests", dependencies: ["BatCatBatch", "BatCatCore", "BatCatML", "BatCatData", "BatCatStorage"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BatCatRegistryTests", dependencies: ["BatCatRegistry", "BatCatStorage", "BatCatML", "BatCatData"],
             swiftSettings: swiftSettings),

@@ -35,6 +35,9 @@ public protocol ObjectStore: Sendable {
     func delete(_ key: String) async throws(StorageError)
     /// A stream over the object's bytes, read a block at a time.
     func reader(for key: String) throws(StorageError) -> any ByteStream
+    /// A text that changes whenever the object is written again, without reading its bytes: for a file,
+    /// its size, inode, and modification and status-change times.
+    func revision(of key: String) async throws(StorageError) -> String
     /// A writer whose bytes become the object at `key` only on ``ObjectWriter/commit()``; until then
     /// nothing is visible at `key`, and a writer dropped without committing leaves nothing behind.
     func writer(for key: String) throws(StorageError) -> any ObjectWriter
@@ -159,6 +162,24 @@ public struct LocalObjectStore: ObjectStore {
         } catch {
             throw StorageError(error.code == .io && !FileManager.default.fileExists(atPath: path) ? .notFound : .io, error.message)
         }
+    }
+
+    /// The file's size, inode, and modification and status-change times (to the nanosecond). Rewriting the
+    /// file, replacing it, or setting its modification time back all change it: the status-change time
+    /// cannot be set by anyone but the clock.
+    public func revision(of key: String) async throws(StorageError) -> String {
+        let path = try file(for: key).path
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            let reason = String(cString: strerror(errno))
+            throw StorageError(errno == ENOENT ? .notFound : .io, "cannot read the status of '\(key)' in \(url): \(reason)")
+        }
+        #if canImport(Darwin)
+        let (modified, changed) = (info.st_mtimespec, info.st_ctimespec)
+        #else
+        let (modified, changed) = (info.st_mtim, info.st_ctim)
+        #endif
+        return "\(info.st_size)-\(info.st_ino)-\(modified.tv_sec).\(modified.tv_nsec)-\(changed.tv_sec).\(changed.tv_nsec)"
     }
 
     /// A temporary file beside the target, renamed onto it on commit.

@@ -1,4 +1,5 @@
 import BatCatBatch
+import BatCatCore
 import BatCatData
 import BatCatML
 import BatCatStorage
@@ -78,6 +79,76 @@ struct BatchScorerTests {
         let second = try await scorer(input, output).run(["a.csv", "b.csv"])
         #expect(second.files.map(\.status) == ["skipped", "scored"])
         #expect(second.files[1].rows == 11)
+    }
+
+    /// Rewrites `key` in place (same inode) with `text`; with `keepingTime`, its modification time is set
+    /// back to the old one, to the nanosecond.
+    private func rewriteInPlace(_ root: URL, _ key: String, _ text: String, keepingTime: Bool) throws {
+        let path = root.appendingPathComponent("in").appendingPathComponent(key).path
+        var before = stat()
+        #expect(stat(path, &before) == 0)
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.truncate(atOffset: 0)
+        try handle.write(contentsOf: Data(text.utf8))
+        try handle.close()
+        guard keepingTime else { return }
+        let times = [before.st_atim, before.st_mtim]
+        #expect(utimensat(AT_FDCWD, path, times, 0) == 0)
+        var after = stat()
+        #expect(stat(path, &after) == 0)
+        #expect(after.st_mtim.tv_sec == before.st_mtim.tv_sec && after.st_mtim.tv_nsec == before.st_mtim.tv_nsec)
+        #expect(after.st_size == before.st_size && after.st_ino == before.st_ino)
+    }
+
+    @Test("A rerun knows a rewritten input by its revision without reading it, even at the same size and modification time")
+    func rerunByRevision() async throws {
+        let (root, input, output) = try folders()
+        defer { try? FileManager.default.removeItem(at: root) }
+        try await input.put(Array("id,x\n1,1.0\n".utf8), at: "a.csv")
+        let first = try await scorer(input, output).run(["a.csv"])
+        #expect(first.files[0].inputDigest == nil)
+        #expect(first.files[0].inputRevision == (try await input.revision(of: "a.csv")))
+        // File times tick with the kernel's clock, every few milliseconds: step past the first write's tick.
+        try await Task.sleep(for: .milliseconds(30))
+        // Same size, same inode, the old modification time: only the status-change time tells.
+        try rewriteInPlace(root, "a.csv", "id,x\n1,4.0\n", keepingTime: true)
+        let second = try await scorer(input, output).run(["a.csv"])
+        #expect(second.files.map(\.status) == ["scored"])
+        #expect(String(decoding: try await output.get("a.predictions.csv"), as: UTF8.self) == "id,prediction\n1,9.0\n")
+        let third = try await scorer(input, output).run(["a.csv"])
+        #expect(third.files.map(\.status) == ["skipped"])
+    }
+
+    @Test("With digests, the manifest holds each input's SHA-256 and a rerun decides by content: a touched file is skipped")
+    func rerunByDigest() async throws {
+        let (root, input, output) = try folders()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let text = "id,x\n" + (0..<500).map { "\($0),\(Double($0) / 4)\n" }.joined()
+        try await input.put(Array(text.utf8), at: "a.csv")
+        let first = try await scorer(input, output) { $0.digestInputs = true }.run(["a.csv"])
+        #expect(first.files[0].inputDigest == Fingerprint.sha256(Array(text.utf8)))
+        try await Task.sleep(for: .milliseconds(30))
+        try rewriteInPlace(root, "a.csv", text, keepingTime: false)
+        let touched = try await scorer(input, output) { $0.digestInputs = true }.run(["a.csv"])
+        #expect(touched.files.map(\.status) == ["skipped"])
+        #expect(touched.files[0].inputDigest == first.files[0].inputDigest)
+        // Without digests, the same touch reads as a change.
+        let byRevision = try await scorer(input, output).run(["a.csv"])
+        #expect(byRevision.files.map(\.status) == ["scored"])
+        #expect(byRevision.files[0].inputDigest == nil)
+    }
+
+    @Test("A record of earlier work this version cannot read is no record: the input is scored again")
+    func unreadableRecord() async throws {
+        let (root, input, output) = try folders()
+        defer { try? FileManager.default.removeItem(at: root) }
+        try await write(input, "a.csv", rows: 0..<3)
+        _ = try await scorer(input, output).run(["a.csv"])
+        // A record in the first format, which knew inputs by digest alone.
+        try await output.put(Array(#"{"input":"a.csv","inputDigest":"sha256:00","output":"a.predictions.csv"}"#.utf8), at: "_batcat/done/a.csv.json")
+        let again = try await scorer(input, output).run(["a.csv"])
+        #expect(again.files.map(\.status) == ["scored"])
+        #expect(again.files[0].rows == 3)
     }
 
     @Test("N shards together write exactly what one process writes", arguments: [2, 3])
