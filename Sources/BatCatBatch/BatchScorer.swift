@@ -285,10 +285,14 @@ public struct BatchScorer: Sendable {
                     rejected += bad.count
                 }
                 guard good.rowCount > 0 else { continue }
-                let predictions = try pipeline.predict(good)
-                try csvWriter.write(try outputFrame(good, predictions, firstRow: firstRow - chunk.rowCount))
-                rows += good.rowCount
-                progress(good.rowCount)
+                do {
+                    let predictions = try pipeline.predict(good)
+                    try csvWriter.write(try outputFrame(good, predictions, firstRow: firstRow - chunk.rowCount))
+                    rows += good.rowCount
+                    progress(good.rowCount)
+                }
+                // The next chunks are read into this one's memory, once nothing here holds it.
+                chunks.recycle(chunk)
             }
             if rows == 0 && rejected == 0 {
                 try csvWriter.write(try outputFrame(DataFrame.empty(schema: chunks.schema), Predictions(), firstRow: 0))

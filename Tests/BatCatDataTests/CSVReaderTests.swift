@@ -217,6 +217,36 @@ struct CSVReaderTests {
         #expect(try DataFrame.concatenating(parts) == whole)
     }
 
+    @Test("Chunks given back are read into again without changing one still held, or the values read")
+    func recycledChunks() throws {
+        var text = "id,x,m\n"
+        for i in 0..<5_000 { text += "\(i),\(Double(i) / 8),\(i % 3 == 0 ? "" : String(i))\n" }
+        var options = CSVOptions()
+        options.blockSize = 512
+        let whole = try CSVReader().read(text: text)
+        let reader = try CSVReader(options: options).chunks(stream: MemoryByteStream(text: text), rows: 1_000)
+        var held: [DataFrame] = []
+        var copies: [[Double]] = []
+        var parts: [DataFrame] = []
+        while let chunk = try reader.next() {
+            let values = try #require(chunk["x"]?.doubles)
+            // Copied element by element: `Array(values)` would share the buffer.
+            copies.append(values.map { $0 })
+            parts.append(try DataFrame(columns: chunk.columns.map { column in
+                switch column.values {
+                case .double(let values): Column(column.name, values: .double(values.map { $0 }), missing: column.missing.map { $0.map { $0 } })
+                case .int(let values): Column(column.name, values: .int(values.map { $0 }), missing: column.missing.map { $0.map { $0 } })
+                default: column
+                }
+            }))
+            // Every other chunk is kept while the reader goes on; the rest are only given back.
+            if copies.count % 2 == 0 { held.append(chunk) }
+            reader.recycle(chunk)
+        }
+        #expect(try DataFrame.concatenating(parts) == whole)
+        for (index, chunk) in held.enumerated() { #expect(chunk["x"]?.doubles == copies[2 * index + 1]) }
+    }
+
     @Test("A record longer than the block grows the buffer")
     func longRecord() throws {
         let field = String(repeating: "x", count: 1 << 20)
