@@ -73,8 +73,9 @@ public enum ISODate {
         }
     }
 
-    /// `2026-11-21` for a midnight instant, else `2026-11-21T10:00:00Z` (with fractions when present).
-    public static func format(_ seconds: Double) -> String {
+    /// `2026-11-21` for a midnight instant, else `2026-11-21T10:00:00Z` (with fractions when present); with
+    /// `time`, the time of day even at midnight.
+    public static func format(_ seconds: Double, time: Bool = false) -> String {
         let days = (seconds / 86_400).rounded(.down)
         let (year, month, day) = civilFromDays(Int(days))
         var remainder = seconds - days * 86_400
@@ -83,7 +84,7 @@ public enum ISODate {
             return String(repeating: "0", count: max(0, width - text.count)) + text
         }
         let date = "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
-        if remainder == 0 { return date }
+        if remainder == 0 && !time { return date }
         let hour = Int(remainder / 3600)
         remainder -= Double(hour * 3600)
         let minute = Int(remainder / 60)

@@ -52,7 +52,10 @@ struct BatchScorerTests {
         #expect(manifest.files.map(\.rows) == [20, 3])
         let b = String(decoding: try await output.get("b.predictions.csv"), as: UTF8.self)
         #expect(b == "id,prediction\n100,101.0\n101,102.0\n102,103.0\n")
-        #expect(try await output.list(prefix: "_batcat/runs/").count == 1)
+        let runs = try await output.list(prefix: "_batcat/runs/")
+        #expect(runs.count == 1)
+        // Named by the run's UTC time to the second, even at midnight.
+        #expect(runs.first?.key.contains(/^_batcat\/runs\/\d{4}-\d{2}-\d{2}T\d{6}Z-shard1of1-\d+\.json$/) == true)
     }
 
     @Test("An input without a feature the model needs is refused, naming the file, the column and the features")

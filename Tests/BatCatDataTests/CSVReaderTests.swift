@@ -353,6 +353,10 @@ struct TypedRecordTests {
         #expect(frame["when"]?.type == .date)
         #expect(frame["when"]?.isMissing(3) == true)
         #expect(frame["when"].map { ISODate.format($0.doubles![0]) }?.hasPrefix("2024-01-02") == true)
+        // A midnight instant is a date alone, unless the time of day is asked for.
+        #expect(ISODate.format(1_704_153_600) == "2024-01-02")
+        #expect(ISODate.format(1_704_153_600, time: true) == "2024-01-02T00:00:00Z")
+        #expect(ISODate.format(1_704_153_601.5, time: true) == "2024-01-02T00:00:01.500Z")
         #expect(frame["score"]?.doubles == [0.5, 1, -2.25, 3, 4, 5, 6])
     }
 

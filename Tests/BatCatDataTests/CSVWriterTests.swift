@@ -1,4 +1,5 @@
 import BatCatData
+import Foundation
 import Testing
 
 @Suite("CSV writing")
@@ -28,15 +29,16 @@ struct CSVWriterTests {
         #expect(read.map(\.bitPattern) == values.map(\.bitPattern))
     }
 
-    @Test("Every type, with missing values, over several blocks of rows: each line is its cells in order")
-    func everyTypeManyRows() throws {
-        let rows = 10_000
+    @Test(
+        "Every type, with missing values, over several blocks of rows (and enough for every core to format a share): each line is its cells in order",
+        arguments: [10_000, 70_001])
+    func everyTypeManyRows(rows: Int) throws {
         var generator = SplitMix(seed: 11)
         let doubles: [Double?] = (0..<rows).map { $0 % 7 == 3 ? nil : Double(bitPattern: generator.next() >> 2) * ($0 % 2 == 0 ? 1 : -1) }
         let ints: [Int?] = (0..<rows).map {
             $0 % 11 == 5 ? nil : ($0 == 1 ? Int.min : ($0 == 2 ? Int.max : Int(truncatingIfNeeded: generator.next()) >> ($0 % 60)))
         }
-        let texts: [String?] = (0..<rows).map { $0 % 13 == 0 ? nil : ["plain", "a,b", "say \"hi\"", "", "NA", " padded"][$0 % 6] }
+        let texts: [String?] = (0..<rows).map { $0 % 13 == 0 ? nil : ["plain", "a,b", "say \"hi\"", "", "NA", " padded", "a text longer than sixteen bytes"][$0 % 7] }
         let flags: [Bool?] = (0..<rows).map { $0 % 5 == 4 ? nil : $0 % 3 == 0 }
         let frame = try DataFrame(columns: [
             Column("d", doubles: doubles), Column("i", ints: ints), Column("t", strings: texts), Column("b", bools: flags),
@@ -79,6 +81,23 @@ struct CSVWriterTests {
         #expect(writer.sink.text == "x\n1\n2\n3\n")
         let other = try DataFrame(columns: [Column("y", ints: [1])])
         #expect(throws: DataError.self) { try writer.write(other) }
+    }
+
+    @Test("A file written in many pieces, past the size where the disk is told to start on it, reads back whole")
+    func largeFile() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("batcat-sink-\(UUID().uuidString).csv").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var generator = SplitMix(seed: 3)
+        var expected: [UInt8] = []
+        let sink = try FileByteSink(path: path)
+        // 10 MB in pieces of up to 100 KB, so the 4 MB marks fall inside pieces.
+        while expected.count < 10 << 20 {
+            let piece = (0..<Int(generator.next() % 100_000)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+            try piece.withUnsafeBytes { try sink.write($0) }
+            expected += piece
+        }
+        try sink.close()
+        #expect(FileManager.default.contents(atPath: path).map(Array.init) == expected)
     }
 }
 
