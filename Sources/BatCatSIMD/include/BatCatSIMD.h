@@ -28,4 +28,9 @@ long batcat_plain_records(
     long row, uint8_t delimiter, const uint8_t *markers, long markersSize, uint32_t markerLengths, long limit,
     int64_t *missing, long *missingCount);
 
+/// The first pass of the same reader: the offsets (from `bytes`) of every `delimiter` and line feed in `blocks`
+/// 64-byte blocks from `bytes`, in order, written to `offsets`, which has room for their count and 16 more.
+/// Returns the count; bit 0 of `*seen` is set when the blocks hold a quote, bit 1 when they hold a CR.
+long batcat_separators(const uint8_t *bytes, long blocks, uint8_t delimiter, int32_t *offsets, int *seen);
+
 #endif
