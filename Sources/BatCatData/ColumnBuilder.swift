@@ -421,9 +421,11 @@ final class ColumnAccumulator {
                 return head
             }
             // Fewer rows stay than go (a chunk is usually many blocks' rows, and less than a block is left
-            // over): the rows that go keep the buffer, uncopied, and the rest move to a new one, which
-            // grows to a chunk's size with the next block (into a recycled array when there is one by then).
-            let rest = Array(values[taken...])
+            // over): the rows that go keep the buffer, uncopied, and the rest move to a recycled array when
+            // there is one (fresh memory costs its page faults), else to a new one, which grows to a
+            // chunk's size with the next block.
+            var rest = recycled?.take(Element.self, capacity: Swift.max(expected, values.count - taken)) ?? []
+            rest.append(contentsOf: values[taken...])
             values.removeLast(values.count - taken)
             defer { values = rest }
             return values
