@@ -25,9 +25,9 @@ extension BatCat {
 
                 A rerun knows an input has not changed by its size, inode and file times, as make and \
                 rsync do, without reading it. --digest-inputs records each input's SHA-256 in the \
-                manifest and decides by content instead (a file touched but unchanged is skipped; one \
-                rewritten in the same few milliseconds keeping its size is not), at the cost of hashing \
-                every input (about 0.15 s of a core per 200 MB).
+                manifest and decides by content instead: a file touched but unchanged is skipped, and \
+                one rewritten at the same size within the few milliseconds a file time lasts is still \
+                seen as changed; it costs hashing every input (about 0.15 s of a core per 200 MB).
 
                 With --on-bad-rows skip, <name>.rejects.csv lists each row left out: `line` for rows \
                 that could not be read, `row` (counting the rows read) for rows the model refused.
