@@ -32,8 +32,8 @@ public final class FileByteSink: ByteSink {
     deinit { if descriptor >= 0 { _ = posixClose(descriptor) } }
 
     /// Bytes written so far, and up to where the system was asked to start writing them to disk.
-    private var written = 0
-    private var flushing = 0
+    private var bytesWritten = 0
+    private var writtenBack = 0
 
     /// Writes all of `bytes`.
     public func write(_ bytes: UnsafeRawBufferPointer) throws(DataError) {
@@ -46,14 +46,14 @@ public final class FileByteSink: ByteSink {
             }
             offset += written
         }
-        written += bytes.count
+        bytesWritten += bytes.count
         #if os(Linux)
         // Each few megabytes, the disk starts on them while later bytes are made, so the flush at the end
         // waits for the last few only: a 26 MB output's final fsync took 11-13 ms, all of it waiting.
         // (Linux starts writing a range back when told its pages are not needed; it keeps what is dirty.)
-        if written - flushing >= FileByteSink.writeBehind {
-            _ = posix_fadvise(descriptor, off_t(flushing), off_t(written - flushing), POSIX_FADV_DONTNEED)
-            flushing = written
+        if bytesWritten - writtenBack >= FileByteSink.writeBehind {
+            _ = posix_fadvise(descriptor, off_t(writtenBack), off_t(bytesWritten - writtenBack), POSIX_FADV_DONTNEED)
+            writtenBack = bytesWritten
         }
         #endif
     }
@@ -130,7 +130,6 @@ public struct CSVWriter<Sink: ByteSink> {
         self.includeHeader = header
         self.missingMarkers = Set(missingMarkers)
         formatter = BlockFormatter(delimiter: delimiter, missingMarkers: self.missingMarkers)
-        buffer.reserveCapacity(1 << 16)
     }
 
     /// Writes `frame`'s rows; every frame must have the first frame's columns.
@@ -185,7 +184,7 @@ public struct CSVWriter<Sink: ByteSink> {
     }
 
     /// Cores a frame is formatted on, and blocks a core takes at the least.
-    static var threads: Int { Swift.max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+    static var threads: Int { Swift.max(1, systemCoreCount()) }
     static var blocksPerThread: Int { 4 }
 
     /// Flushes what is buffered; call once after the last frame.
@@ -207,24 +206,7 @@ public struct CSVWriter<Sink: ByteSink> {
     static var blockRows: Int { 4096 }
 
     private mutating func appendText(_ text: String, forceQuotes: Bool) {
-        CSVWriter.appendText(text, forceQuotes: forceQuotes, delimiter: delimiter, to: &buffer)
-    }
-
-    static func appendText(_ text: String, forceQuotes: Bool, delimiter: UInt8, to buffer: inout [UInt8]) {
-        let utf8 = text.utf8
-        let needsQuotes =
-            forceQuotes || utf8.first == 0x20 || utf8.last == 0x20
-            || utf8.contains { $0 == delimiter || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D }
-        guard needsQuotes else {
-            buffer.append(contentsOf: utf8)
-            return
-        }
-        buffer.append(UInt8(ascii: "\""))
-        for byte in utf8 {
-            if byte == UInt8(ascii: "\"") { buffer.append(byte) }
-            buffer.append(byte)
-        }
-        buffer.append(UInt8(ascii: "\""))
+        BlockFormatter.appendText(text, forceQuotes: forceQuotes, delimiter: delimiter, to: &buffer)
     }
 }
 
@@ -311,7 +293,7 @@ struct BlockFormatter {
             for row in rows {
                 if missing?[row] != true {
                     let text = values[row]
-                    CSVWriter<MemoryByteSink>.appendText(
+                    BlockFormatter.appendText(
                         text, forceQuotes: text.isEmpty || missingMarkers.contains(text), delimiter: delimiter, to: &cells.bytes)
                 }
                 ends.append(cells.bytes.count)
@@ -319,6 +301,24 @@ struct BlockFormatter {
         }
     }
 
+
+    /// Appends `text`, in quotes (doubled inside) when it needs them or `forceQuotes` says so.
+    static func appendText(_ text: String, forceQuotes: Bool, delimiter: UInt8, to buffer: inout [UInt8]) {
+        let utf8 = text.utf8
+        let needsQuotes =
+            forceQuotes || utf8.first == 0x20 || utf8.last == 0x20
+            || utf8.contains { $0 == delimiter || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D }
+        guard needsQuotes else {
+            buffer.append(contentsOf: utf8)
+            return
+        }
+        buffer.append(UInt8(ascii: "\""))
+        for byte in utf8 {
+            if byte == UInt8(ascii: "\"") { buffer.append(byte) }
+            buffer.append(byte)
+        }
+        buffer.append(UInt8(ascii: "\""))
+    }
 }
 
 /// The bytes of formatted cells, as a text stream numbers print themselves into.

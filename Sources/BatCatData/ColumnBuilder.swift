@@ -324,6 +324,8 @@ final class ColumnAccumulator {
     private var strings = StringBuilder()
     private var missing: [Bool]?
     private(set) var count = 0
+    /// The values a chunk is expected to hold, set by ``reserve(_:)``: an array that must grow grows to it.
+    private var expected = 0
     /// Arrays of finished chunks given back by their reader's consumer, used before fresh memory.
     let recycled: RecycledArrays?
 
@@ -331,9 +333,6 @@ final class ColumnAccumulator {
         self.type = type
         self.recycled = recycled
     }
-
-    /// The values a chunk is expected to hold, set by ``reserve(_:)``: an array that must grow grows to it.
-    private var expected = 0
 
     /// Reserves room for `total` values.
     func reserve(_ total: Int) {
