@@ -58,6 +58,51 @@ struct CSVWriterTests {
         #expect(try written(frame) == expected)
     }
 
+    @Test("Numbers are spelled as Swift spells them: the shortest form that reads back, at every magnitude and edge")
+    func numberSpellings() throws {
+        var generator = SplitMix(seed: 19)
+        var doubles: [Double] = [
+            0, -0.0, .infinity, -.infinity, .nan, 5e-324, -5e-324, 2.2250738585072009e-308, 2.2250738585072014e-308,
+            .greatestFiniteMagnitude, -.greatestFiniteMagnitude, 9007199254740992, 9007199254740994, 18014398509481984, 1e16,
+            1e15, 1e-4, 9.999999999999999e-05, 0.00012, 1e23, 0.1, 0.3, 100, 123.456, 1.5e-5, 2.0 / 3,
+        ]
+        // Each power of two and its neighbours (the gap below a power of two is half the gap above), and each power of
+        // ten with numbers beside it.
+        for exponent in -1074...1023 {
+            let power = Double(sign: .plus, exponent: exponent, significand: 1)
+            doubles += [power, power.nextUp, power.nextDown, power * 1.5]
+        }
+        for exponent in -323...308 {
+            let power = Double("1e\(exponent)")!
+            doubles += [power, power.nextUp, power.nextDown, power * 1.2345]
+        }
+        for _ in 0..<100_000 {
+            doubles.append(Double(bitPattern: generator.next()))
+            doubles.append(Double(Int(truncatingIfNeeded: generator.next()) % 20_000_000) / [1, 10, 1000, 1_000_000, 1e9][Int(generator.next() % 5)])
+        }
+        doubles += doubles.map { -$0 }
+        var ints: [Int] = [0, 1, -1, .max, .min, .max - 1, .min + 1]
+        var power = 1
+        for _ in 0...18 {
+            ints += [power, power - 1, power + 1, -power, -(power - 1), -(power + 1)]
+            power = power.multipliedReportingOverflow(by: 10).partialValue
+        }
+        for _ in 0..<20_000 { ints.append(Int(truncatingIfNeeded: generator.next()) >> Int(generator.next() % 64)) }
+        let rows = Swift.max(doubles.count, ints.count)
+        let frame = try DataFrame(columns: [
+            Column("d", doubles: (0..<rows).map { $0 < doubles.count ? doubles[$0] : nil }),
+            Column("i", ints: (0..<rows).map { $0 < ints.count ? ints[$0] : nil }),
+        ])
+        let lines = try written(frame).split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == rows + 2)
+        var wrong: [String] = []
+        for row in 0..<rows {
+            let expected = (row < doubles.count ? doubles[row].description : "") + "," + (row < ints.count ? String(ints[row]) : "")
+            if lines[row + 1] != expected { wrong.append("\(lines[row + 1]) (expected \(expected))") }
+        }
+        #expect(wrong.isEmpty, "\(wrong.count) rows spelled differently, e.g. \(wrong.prefix(5))")
+    }
+
     @Test("Text that needs it is quoted, and every kind of text reads back exactly")
     func textRoundTrip() throws {
         let texts: [String?] = ["plain", "with,comma", "with \"quotes\"", "two\nlines", " padded ", "", "NA", "?", nil, "ünïcödé"]

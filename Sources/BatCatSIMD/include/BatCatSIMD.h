@@ -33,4 +33,13 @@ long batcat_plain_records(
 /// Returns the count; bit 0 of `*seen` is set when the blocks hold a quote, bit 1 when they hold a CR.
 long batcat_separators(const uint8_t *bytes, long blocks, uint8_t delimiter, int32_t *offsets, int *seen);
 
+/// Writes `value` as Swift's `description` spells it (its shortest round-trip form, e.g. "0.1", "-2.5e-07",
+/// "1e+16", "100.0") at `text`, which has room for 40 bytes (bytes past the text may be written over), and
+/// returns its length; returns 0, having written at most a sign, for a subnormal, infinite or NaN value.
+int batcat_format_double(double value, uint8_t *text);
+
+/// Writes `value` in decimal at `text`, which has room for 40 bytes (bytes past the text may be written
+/// over), and returns its length.
+int batcat_format_int(int64_t value, uint8_t *text);
+
 #endif
