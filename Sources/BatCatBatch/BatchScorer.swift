@@ -30,7 +30,7 @@ public enum BadRowPolicy: String, Sendable, CaseIterable {
 /// How a batch is scored.
 public struct ScoreOptions: Sendable {
     /// Rows per chunk: memory stays bounded by a few chunks whatever the file size.
-    public var chunkRows = 100_000
+    public var chunkRows = 50_000
     /// Input columns copied into the output; `nil` means every column that is neither a feature nor the target
     /// (or a `row` number when there is none).
     public var idColumns: [String]?
@@ -50,7 +50,7 @@ public struct ScoreOptions: Sendable {
     /// again for a rerun's check.
     public var digestInputs = false
 
-    /// Defaults: 100,000-row chunks, stop on bad rows, one shard.
+    /// Defaults: 50,000-row chunks, stop on bad rows, one shard.
     public init() {}
 }
 

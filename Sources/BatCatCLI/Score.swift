@@ -66,7 +66,7 @@ extension BatCat {
         @Option(name: .customLong("shard-index"), help: "This process's shard, 0-based (default $JOB_COMPLETION_INDEX or 0).")
         var shardIndex: Int?
         @Option(name: .customLong("shard-count"), help: "How many shards (default $BATCAT_SHARD_COUNT or 1).") var shardCount: Int?
-        @Option(name: .customLong("chunk-rows"), help: "Rows read and scored at a time.") var chunkRows: Int = 100_000
+        @Option(name: .customLong("chunk-rows"), help: "Rows read and scored at a time.") var chunkRows: Int = 50_000
         @Flag(name: .customLong("digest-inputs"), help: "Record each input's SHA-256; a rerun decides by content whether it changed.")
         var digestInputs = false
         @Flag(help: "Keep running and score new files as they appear.") var watch = false

@@ -121,6 +121,10 @@ public struct CSVWriter<Sink: ByteSink> {
     private var columnNames: [String]?
     private var buffer: [UInt8] = []
     private var formatter: BlockFormatter
+    /// The CSV lines of a frame's blocks, an array a block, kept for the next frame.
+    private var lines: [[UInt8]] = []
+    /// The formatters of the threads a large frame is formatted on.
+    private var formatters: [BlockFormatter] = []
 
     /// Creates a writer; `header` says whether the first frame's column names are written first.
     public init(
@@ -157,29 +161,42 @@ public struct CSVWriter<Sink: ByteSink> {
         // every core, a share of its blocks each, and written in order.
         let blocks = stride(from: 0, to: frame.rowCount, by: CSVWriter.blockRows).map { $0..<Swift.min($0 + CSVWriter.blockRows, frame.rowCount) }
         let threads = Swift.min(CSVWriter.threads, blocks.count / CSVWriter.blocksPerThread)
+        // The blocks' bytes go into the arrays the last frame's went into: fresh memory costs a page fault
+        // every 4 KB, and a freed block's memory goes back to the system to be faulted in again.
+        if lines.count < blocks.count { lines += repeatElement([], count: blocks.count - lines.count) }
         guard threads > 1 else {
-            for rows in blocks { try writeBlock(formatter.format(frame, rows)) }
+            for (index, rows) in blocks.enumerated() {
+                let count = formatter.format(frame, rows, into: &lines[index])
+                try writeBlock(lines[index], count)
+            }
             return
         }
-        nonisolated(unsafe) var formatted = [[UInt8]](repeating: [], count: blocks.count)
-        let template = formatter
-        formatted.withUnsafeMutableBufferPointer { out in
-            nonisolated(unsafe) let out = out
-            DispatchQueue.concurrentPerform(iterations: threads) { thread in
-                var formatter = template
-                // Thread t takes the t-th of `threads` runs of neighbouring blocks.
-                for index in (blocks.count * thread / threads)..<(blocks.count * (thread + 1) / threads) {
-                    out[index] = formatter.format(frame, blocks[index])
+        nonisolated(unsafe) var counts = [Int](repeating: 0, count: blocks.count)
+        // Each thread keeps its formatter, and so its cells' memory, from frame to frame.
+        if formatters.count < threads { formatters += repeatElement(formatter, count: threads - formatters.count) }
+        formatters.withUnsafeMutableBufferPointer { formatters in
+            nonisolated(unsafe) let formatters = formatters
+            lines.withUnsafeMutableBufferPointer { out in
+                nonisolated(unsafe) let out = out
+                counts.withUnsafeMutableBufferPointer { counts in
+                    nonisolated(unsafe) let counts = counts
+                    DispatchQueue.concurrentPerform(iterations: threads) { thread in
+                        // Thread t takes the t-th of `threads` runs of neighbouring blocks.
+                        for index in (blocks.count * thread / threads)..<(blocks.count * (thread + 1) / threads) {
+                            counts[index] = formatters[thread].format(frame, blocks[index], into: &out[index])
+                        }
+                    }
                 }
             }
         }
-        for block in formatted { try writeBlock(block) }
+        for index in blocks.indices { try writeBlock(lines[index], counts[index]) }
     }
 
-    private mutating func writeBlock(_ block: [UInt8]) throws(DataError) {
+    /// Writes the first `count` bytes of `block`.
+    private mutating func writeBlock(_ block: [UInt8], _ count: Int) throws(DataError) {
         var failure: DataError?
         block.withUnsafeBytes { raw in
-            do throws(DataError) { try sink.write(raw) } catch { failure = error }
+            do throws(DataError) { try sink.write(UnsafeRawBufferPointer(rebasing: raw[..<count])) } catch { failure = error }
         }
         if let failure { throw failure }
     }
@@ -195,11 +212,7 @@ public struct CSVWriter<Sink: ByteSink> {
 
     private mutating func flush() throws(DataError) {
         guard !buffer.isEmpty else { return }
-        var failure: DataError?
-        buffer.withUnsafeBytes { raw in
-            do throws(DataError) { try sink.write(raw) } catch { failure = error }
-        }
-        if let failure { throw failure }
+        try writeBlock(buffer, buffer.count)
         buffer.removeAll(keepingCapacity: true)
     }
 
@@ -228,8 +241,9 @@ struct BlockFormatter {
         self.missingMarkers = missingMarkers
     }
 
-    /// The CSV lines of `frame`'s `rows`.
-    mutating func format(_ frame: DataFrame, _ rows: Range<Int>) -> [UInt8] {
+    /// Writes the CSV lines of `frame`'s `rows` at the start of `out`, which grows when it is too short, and
+    /// returns their length.
+    mutating func format(_ frame: DataFrame, _ rows: Range<Int>, into out: inout [UInt8]) -> Int {
         used = 0
         ends.removeAll(keepingCapacity: true)
         for column in frame.columns { appendCells(column, rows) }
@@ -239,11 +253,12 @@ struct BlockFormatter {
         let count = rows.count
         // Each row is its cells and one separator a cell (delimiters, then the line feed).
         let total = used + count * width
+        BlockFormatter.makeRoom(total + 16, at: 0, in: &out)
         return cells.withUnsafeBytes { bytes in
             ends.withUnsafeBufferPointer { ends in
-                [UInt8](unsafeUninitializedCapacity: total + 16) { out, written in
+                out.withUnsafeMutableBytes { out in
                     let source = bytes.baseAddress!
-                    let target = UnsafeMutableRawPointer(out.baseAddress!)
+                    let target = out.baseAddress!
                     var at = 0
                     for row in 0..<count {
                         for index in 0..<width {
@@ -264,7 +279,7 @@ struct BlockFormatter {
                             at &+= 1
                         }
                     }
-                    written = at
+                    return at
                 }
             }
         }
@@ -330,7 +345,7 @@ struct BlockFormatter {
     }
 
     /// Makes `cells` at least `used + count` bytes long.
-    private static func makeRoom(_ count: Int, at used: Int, in cells: inout [UInt8]) {
+    static func makeRoom(_ count: Int, at used: Int, in cells: inout [UInt8]) {
         if cells.count < used + count { cells.append(contentsOf: repeatElement(0, count: used + count - cells.count)) }
     }
 

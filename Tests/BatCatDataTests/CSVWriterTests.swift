@@ -128,6 +128,22 @@ struct CSVWriterTests {
         #expect(throws: DataError.self) { try writer.write(other) }
     }
 
+    @Test("Large and small frames in turn, each written into the memory the last one used, give every line once and in order")
+    func framesOfChangingSizes() throws {
+        var generator = SplitMix(seed: 23)
+        var writer = CSVWriter(sink: MemoryByteSink())
+        var expected = "x,t\n"
+        for (index, rows) in [70_001, 9_000, 1, 70_001, 40_000].enumerated() {
+            let values = (0..<rows).map { _ in Double(Int(truncatingIfNeeded: generator.next()) % 1_000_000) / 1000 }
+            // Longer cells in earlier frames, so a frame that reuses their memory would show their bytes.
+            let texts = (0..<rows).map { String(repeating: "t", count: 1 + (4 - index) * 5 + $0 % 3) }
+            try writer.write(try DataFrame(columns: [Column("x", doubles: values), Column("t", strings: texts)]))
+            for row in 0..<rows { expected += "\(values[row]),\(texts[row])\n" }
+        }
+        try writer.finish()
+        #expect(writer.sink.text == expected)
+    }
+
     @Test("A file written in many pieces, past the size where the disk is told to start on it, reads back whole")
     func largeFile() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("batcat-sink-\(UUID().uuidString).csv").path
