@@ -89,15 +89,19 @@ struct CSVWriterTests {
         }
         for _ in 0..<20_000 { ints.append(Int(truncatingIfNeeded: generator.next()) >> Int(generator.next() % 64)) }
         let rows = Swift.max(doubles.count, ints.count)
+        // The same doubles again with every fifth missing: a missing cell keeps a number underneath.
+        let hidden = (0..<rows).map { $0 % 5 == 2 }
         let frame = try DataFrame(columns: [
             Column("d", doubles: (0..<rows).map { $0 < doubles.count ? doubles[$0] : nil }),
             Column("i", ints: (0..<rows).map { $0 < ints.count ? ints[$0] : nil }),
+            Column("m", doubles: (0..<rows).map { $0 < doubles.count ? doubles[$0] : 1.5 }, missing: hidden),
         ])
         let lines = try written(frame).split(separator: "\n", omittingEmptySubsequences: false)
         #expect(lines.count == rows + 2)
         var wrong: [String] = []
         for row in 0..<rows {
-            let expected = (row < doubles.count ? doubles[row].description : "") + "," + (row < ints.count ? String(ints[row]) : "")
+            let double = row < doubles.count ? doubles[row].description : ""
+            let expected = double + "," + (row < ints.count ? String(ints[row]) : "") + "," + (hidden[row] ? "" : row < doubles.count ? double : "1.5")
             if lines[row + 1] != expected { wrong.append("\(lines[row + 1]) (expected \(expected))") }
         }
         #expect(wrong.isEmpty, "\(wrong.count) rows spelled differently, e.g. \(wrong.prefix(5))")

@@ -38,6 +38,14 @@ long batcat_separators(const uint8_t *bytes, long blocks, uint8_t delimiter, int
 /// returns its length; returns 0, having written at most a sign, for a subnormal, infinite or NaN value.
 int batcat_format_double(double value, uint8_t *text);
 
+/// Writes the `count` doubles at `values` one after another at `text`, each as `batcat_format_double` spells
+/// it (eight at a time where the processor has AVX-512), a value whose byte in `missing` (when not null) is
+/// nonzero as nothing, and sets `ends[i]` to `offset` plus where value i's text ends. `text` has room for 40
+/// bytes a value. Stops before the first value it leaves to the caller (subnormal, infinite or NaN), with
+/// how many values it wrote in `*formatted`; returns the bytes written.
+long batcat_format_doubles(
+    const double *values, const uint8_t *missing, long count, uint8_t *text, int64_t offset, int64_t *ends, long *formatted);
+
 /// Writes `value` in decimal at `text`, which has room for 40 bytes (bytes past the text may be written
 /// over), and returns its length.
 int batcat_format_int(int64_t value, uint8_t *text);
