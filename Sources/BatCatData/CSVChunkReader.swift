@@ -20,8 +20,8 @@ struct ByteWindow {
     /// Whether the unparsed bytes hold a quote, when known: the read-ahead looks while the bytes are
     /// hot, off the parsing threads' way; `nil` after a plain refill.
     var holdsQuotes: Bool?
-    /// A read running on another thread, and the buffer it will reuse next time.
-    private var prefetch: BackgroundWork<Prefetched, DataError>?
+    /// The read of the next block, once started, and the buffer it will reuse next time.
+    private(set) var prefetch: ReadAhead?
     private var spare: [UInt8] = []
 
     init(stream: any ByteStream, size: Int) {
@@ -79,9 +79,10 @@ struct ByteWindow {
         return (filled - start, atEnd)
     }
 
-    /// Starts reading the next block on another thread while this one is parsed: the bytes from `start`
-    /// on (an unfinished record) go to the front of a second buffer, and the stream fills the rest.
-    /// ``adoptPrefetch()`` waits for it and makes it the window. The stream belongs to that thread until then.
+    /// Sets up the read of the next block, for one of the threads that parse this one to do first (see
+    /// ``ReadAhead``): the bytes from `start` on (an unfinished record) go to the front of a second buffer,
+    /// and the stream fills the rest. ``adoptPrefetch()`` makes it the window. The stream belongs to the read
+    /// until then.
     mutating func startPrefetch(keepingFrom start: Int) {
         guard !atEnd, prefetch == nil else { return }
         var next = spare.count == buffer.count ? spare : [UInt8](repeating: 0, count: buffer.count)
@@ -93,7 +94,7 @@ struct ByteWindow {
         // Handed over in a box the worker empties, so the buffer has one owner and filling it copies nothing.
         let box = Handover(Prefetched(buffer: next, kept: kept, stream: stream))
         next = []
-        prefetch = BackgroundWork { () throws(DataError) -> Prefetched in
+        prefetch = ReadAhead { () throws(DataError) -> Prefetched in
             var job = box.take()
             let read = try ByteWindow.fill(&job.buffer, from: kept, stream: &job.stream)
             job.read = read.count
@@ -103,7 +104,8 @@ struct ByteWindow {
         }
     }
 
-    /// Waits for the read started by ``startPrefetch(keepingFrom:)``, if any, and makes its buffer the window.
+    /// Takes the read set up by ``startPrefetch(keepingFrom:)``, if any (doing it now if no thread has), and
+    /// makes its buffer the window.
     mutating func adoptPrefetch() throws(DataError) {
         guard let running = prefetch else { return }
         prefetch = nil
@@ -127,6 +129,41 @@ struct ByteWindow {
     }
 }
 
+/// The read of a block, done once by whichever thread comes first: one of the threads that parse the block
+/// before it, as a piece of that work, or the reader when it needs the bytes. A read on a thread of its own
+/// competed with the parsing threads for the cores and was often not done when they were (measured: the
+/// parse waited 4-12 ms a run of the benchmark file).
+final class ReadAhead: @unchecked Sendable {
+    private let work: @Sendable () throws(DataError) -> Prefetched
+    private let started = Atomic<Bool>(false)
+    private let finished = DispatchGroup()
+    // Written once by the thread that runs the work, before it leaves the group; read after waiting on it.
+    private var result: Result<Prefetched, DataError>?
+
+    init(_ work: @escaping @Sendable () throws(DataError) -> Prefetched) {
+        self.work = work
+        finished.enter()
+    }
+
+    /// Does the read, unless another thread has started it.
+    func run() {
+        guard !started.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        do throws(DataError) {
+            result = .success(try work())
+        } catch {
+            result = .failure(error)
+        }
+        finished.leave()
+    }
+
+    /// The read's result, once done (by this thread if no other has started it).
+    func value() throws(DataError) -> Prefetched {
+        run()
+        finished.wait()
+        return try result!.get()
+    }
+}
+
 /// A value moved to another thread: the box gives it up once.
 private final class Handover<Value>: @unchecked Sendable {
     private var value: Value?
@@ -141,8 +178,8 @@ private final class Handover<Value>: @unchecked Sendable {
     }
 }
 
-/// A block read on another thread.
-private struct Prefetched {
+/// A block read ahead.
+struct Prefetched {
     var buffer: [UInt8]
     let kept: Int
     var stream: any ByteStream
@@ -680,12 +717,15 @@ public final class CSVChunkReader {
             nonisolated(unsafe) var slots = [SegmentResult?](repeating: nil, count: bounds.count)
             nonisolated(unsafe) let sharedBase = base
             let parser = self.parser
+            let readAhead = window.prefetch
             slots.withUnsafeMutableBufferPointer { out in
                 nonisolated(unsafe) let out = out
                 // Each thread takes the next segment not yet taken, so a thread the read-ahead (or anything
-                // else) slows down parses fewer of them instead of holding the others up at the end.
+                // else) slows down parses fewer of them instead of holding the others up at the end. The
+                // first thread to start reads the next block first.
                 let next = Atomic<Int>(0)
                 DispatchQueue.concurrentPerform(iterations: min(threads, bounds.count)) { _ in
+                    readAhead?.run()
                     while true {
                         let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
                         guard index < bounds.count else { return }
