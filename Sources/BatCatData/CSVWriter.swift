@@ -320,7 +320,7 @@ struct BlockFormatter {
         }
     }
 
-    /// The most bytes a number's text takes in ``appendNumbers``, with the room its writers may write past it.
+    /// The most bytes a number's text takes, with the room its writers may write past it (see the C formatters).
     private static var numberRoom: Int { 40 }
 
     /// Writes the cells of `rows` with `write` (given a row and where its text goes, returning the text's
