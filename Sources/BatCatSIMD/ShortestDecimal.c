@@ -16,6 +16,11 @@
 #include "PowersOfTen.h"
 #include <string.h>
 
+// Digits are built as the bytes of 64-bit words in reading order, and products taken in 128 bits.
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__ || !defined(__SIZEOF_INT128__)
+#error "ShortestDecimal.c needs a little-endian 64-bit target with 128-bit integers"
+#endif
+
 /// The decimal digits of `value` (below 10^8), eight of them with leading zeros, as the bytes 0 to 9 of a
 /// 64-bit word in reading order on a little-endian machine: the halves, then their halves, then single
 /// digits, each split in every lane at once with a multiply and a shift in place of a division.
