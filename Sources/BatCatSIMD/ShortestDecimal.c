@@ -218,13 +218,16 @@ int batcat_format_double(double value, uint8_t *text) {
 
 /// Whether this processor has the AVX-512 parts the eight-at-a-time path below takes.
 static int eightAtATime(void) {
+    // Threads may ask at once; each finds the same answer.
     static int known = -1;
-    if (known < 0) {
+    int answer = __atomic_load_n(&known, __ATOMIC_RELAXED);
+    if (answer < 0) {
         __builtin_cpu_init();
-        known = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq")
+        answer = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq")
             && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512cd");
+        __atomic_store_n(&known, answer, __ATOMIC_RELAXED);
     }
-    return known;
+    return answer;
 }
 
 /// The high 64 bits of the 128-bit products of the lanes of `a` and `b`, their low 64 bits in `*low`: four
