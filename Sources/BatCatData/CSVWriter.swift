@@ -293,9 +293,7 @@ struct BlockFormatter {
         case .double(let values):
             used = BlockFormatter.appendDoubles(values, rows, missing, at: used, to: &cells, ends: &ends)
         case .int(let values):
-            used = BlockFormatter.appendNumbers(rows, missing, at: used, to: &cells, ends: &ends) { row, text in
-                Int(batcat_format_int(Int64(values[row]), text))
-            }
+            used = BlockFormatter.appendInts(values, rows, missing, at: used, to: &cells, ends: &ends)
         case .bool(let values):
             for row in rows {
                 if missing?[row] != true { appendUTF8(values[row] ? "true" : "false") }
@@ -323,19 +321,17 @@ struct BlockFormatter {
     /// The most bytes a number's text takes, with the room its writers may write past it (see the C formatters).
     private static var numberRoom: Int { 40 }
 
-    /// Writes the cells of `rows` with `write` (given a row and where its text goes, returning the text's
-    /// length) after the first `used` bytes of `cells`, a missing value as an empty cell, and returns the
-    /// bytes used then.
-    private static func appendNumbers(
-        _ rows: Range<Int>, _ missing: [Bool]?, at used: Int, to cells: inout [UInt8], ends: inout [Int],
-        _ write: (Int, UnsafeMutablePointer<UInt8>) -> Int
+    /// Writes the cells of `values` in `rows` after the first `used` bytes of `cells`, a missing value as an
+    /// empty cell, and returns the bytes used then.
+    private static func appendInts(
+        _ values: [Int], _ rows: Range<Int>, _ missing: [Bool]?, at used: Int, to cells: inout [UInt8], ends: inout [Int]
     ) -> Int {
         makeRoom(rows.count * numberRoom, at: used, in: &cells)
         var at = used
         cells.withUnsafeMutableBufferPointer { buffer in
             let base = buffer.baseAddress!
             for row in rows {
-                if missing?[row] != true { at &+= write(row, base + at) }
+                if missing?[row] != true { at &+= Int(batcat_format_int(Int64(values[row]), base + at)) }
                 ends.append(at)
             }
         }

@@ -301,21 +301,15 @@ BATCAT_AVX512_FORMAT static inline __m512i tenthLanes(__m512i value) {
     return _mm512_add_epi64(_mm512_mul_epu32(a, _mm512_set1_epi64(429496729)), restTenth);
 }
 
-/// floor(value / divisor) in every lane, for quotients below 2^32 whose estimate from doubles is at most
-/// `slack` off (the remainder, at most `slack` divisors away from [0, divisor), puts it right).
-BATCAT_AVX512_FORMAT static inline __m512i divideLanes(__m512i value, uint32_t divisor, double reciprocal, int slack) {
+/// floor(value / divisor) in every lane, for quotients below 2^32 whose estimate from doubles is at most one
+/// off (so for values below 10^17 and a divisor of 10^8): the remainder, below zero or at the divisor or more,
+/// puts it right.
+BATCAT_AVX512_FORMAT static inline __m512i divideLanes(__m512i value, uint32_t divisor, double reciprocal) {
     __m512i estimate = _mm512_cvttpd_epu64(_mm512_mul_pd(_mm512_cvtepu64_pd(value), _mm512_set1_pd(reciprocal)));
     __m512i remainder = _mm512_sub_epi64(value, _mm512_mul_epu32(estimate, _mm512_set1_epi64(divisor)));
-    __m512i quotient = estimate;
-    for (int step = 1; step <= slack; step++) {
-        // Below zero by `step` divisors or more: one less; at or above `step` divisors: one more.
-        quotient = _mm512_mask_sub_epi64(
-            quotient, _mm512_cmplt_epi64_mask(remainder, _mm512_set1_epi64(-(long long)divisor * (step - 1))), quotient,
-            _mm512_set1_epi64(1));
-        quotient = _mm512_mask_add_epi64(
-            quotient, _mm512_cmpge_epi64_mask(remainder, _mm512_set1_epi64((long long)divisor * step)), quotient, _mm512_set1_epi64(1));
-    }
-    return quotient;
+    const __m512i one = _mm512_set1_epi64(1);
+    __m512i quotient = _mm512_mask_sub_epi64(estimate, _mm512_cmplt_epi64_mask(remainder, _mm512_setzero_si512()), estimate, one);
+    return _mm512_mask_add_epi64(quotient, _mm512_cmpge_epi64_mask(remainder, _mm512_set1_epi64(divisor)), quotient, one);
 }
 
 /// `eightDigits` in every lane (values below 10^8): the same steps, each multiply in lanes as narrow as the
@@ -387,9 +381,9 @@ BATCAT_AVX512_FORMAT static void eightDecimals(
     __m512i length = _mm512_mask_add_epi64(guess, _mm512_cmpge_epu64_mask(significand, power), guess, one);
     __m512i aligned = _mm512_mullo_epi64(
         significand, _mm512_i64gather_epi64(_mm512_sub_epi64(_mm512_set1_epi64(17), length), (const long long *)powersOfTenUpTo19, 8));
-    __m512i high = divideLanes(aligned, 100000000, 1e-8, 1);
+    __m512i high = divideLanes(aligned, 100000000, 1e-8);
     __m512i low = eightDigitsLanes(_mm512_sub_epi64(aligned, _mm512_mul_epu32(high, _mm512_set1_epi64(100000000))));
-    __m512i topDigit = divideLanes(high, 100000000, 1e-8, 1);
+    __m512i topDigit = divideLanes(high, 100000000, 1e-8);
     __m512i middleDigits = eightDigitsLanes(_mm512_sub_epi64(high, _mm512_mul_epu32(topDigit, _mm512_set1_epi64(100000000))));
     __m512i leading = _mm512_sub_epi64(_mm512_add_epi64(k, length), one);
     _mm_storel_epi64((__m128i *)tops, _mm512_cvtepi64_epi8(_mm512_add_epi64(topDigit, _mm512_set1_epi64('0'))));
