@@ -35,21 +35,28 @@ extension BatCat {
             let start = ContinuousClock.now
             let model = try ArtifactFile.load(artifact)
             let frame = try CSVReader(options: try csv.options()).read(path: ObjectStores.localPath(data))
-            let (metrics, confusion) = try Trainer.evaluate(model.pipeline, on: frame)
+            let evaluation = try Trainer.evaluate(model.pipeline, on: frame)
+            let metrics = evaluation.metrics
+            for warning in evaluation.warnings where !global.quiet { Console.err("warning: \(warning)\n") }
             switch format {
             case .json:
                 Console.out(
                     try JSONReport.encode(
                         EvaluateReport(
-                            artifact: artifact, digest: try model.digest, rows: frame.rowCount, metrics: metrics, confusionMatrix: confusion
-                        )))
+                            artifact: artifact, digest: try model.digest, rows: frame.rowCount, metrics: metrics,
+                            unavailable: evaluation.unavailable.isEmpty ? nil : evaluation.unavailable,
+                            positiveClass: model.pipeline.positiveClass?.description,
+                            confusionMatrix: evaluation.confusion, confusionClasses: evaluation.classes?.map(\.description),
+                            warnings: evaluation.warnings)))
             case .text:
                 var rows = [["metric", "value"]]
                 for (name, value) in metrics.sorted(by: { $0.key < $1.key }) {
                     rows.append([name, NumberFormatting.significant(value, digits: 6)])
                 }
+                for (name, reason) in evaluation.unavailable.sorted(by: { $0.key < $1.key }) { rows.append([name, "unavailable: \(reason)"]) }
                 Console.out(TextTable.render(rows, rightAligned: [1]))
-                if let confusion, let classes = model.pipeline.classes {
+                if let positive = model.pipeline.positiveClass { Console.out("positive class: \(positive)\n") }
+                if let confusion = evaluation.confusion, let classes = evaluation.classes {
                     var table = [["true \\ predicted"] + classes.map(\.description)]
                     for (index, row) in confusion.enumerated() { table.append([classes[index].description] + row.map(String.init)) }
                     Console.out("\n" + TextTable.render(table, rightAligned: Set(1...classes.count)))
@@ -213,5 +220,9 @@ struct EvaluateReport: Encodable {
     var digest: String
     var rows: Int
     var metrics: [String: Double]
+    var unavailable: [String: String]?
+    var positiveClass: String?
     var confusionMatrix: [[Int]]?
+    var confusionClasses: [String]?
+    var warnings: [String]
 }

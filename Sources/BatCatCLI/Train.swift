@@ -48,6 +48,9 @@ extension BatCat {
             let outputPath = run.outputPath
             let estimator = Describe.estimatorName(artifact.hyperparameters.estimator)
             let evaluatedOn = artifact.training.testRows > 0 ? "\(artifact.training.testRows) test rows" : "the training rows"
+            for warning in result.warnings {
+                if !global.quiet { Console.err("warning: \(warning)\n") }
+            }
             switch format {
             case .json:
                 Console.out(
@@ -57,7 +60,10 @@ extension BatCat {
                             gate: result.gate.map { .init(condition: $0.condition.description, value: $0.value, passed: $0.passed) },
                             passed: result.passed, artifact: result.passed ? outputPath : nil, digest: digest,
                             trainRows: artifact.training.trainRows, testRows: artifact.training.testRows,
-                            crossValidation: result.crossValidation?.mapValues { .init(mean: $0.mean, std: $0.std) })))
+                            crossValidation: result.crossValidation?.mapValues { .init(mean: $0.mean, std: $0.std) },
+                            unavailable: result.unavailable.isEmpty ? nil : result.unavailable,
+                            positiveClass: artifact.pipeline.positiveClass?.description, convergence: result.convergence,
+                            warnings: result.warnings)))
             case .text:
                 var rows = [["metric", "value"]]
                 for (name, value) in artifact.metrics.sorted(by: { $0.key < $1.key }) {
@@ -68,7 +74,9 @@ extension BatCat {
                     }
                     rows.append(line)
                 }
+                for (name, reason) in result.unavailable.sorted(by: { $0.key < $1.key }) { rows.append([name, "unavailable: \(reason)"]) }
                 Console.out(TextTable.render(rows, rightAligned: [1]))
+                if let positive = artifact.pipeline.positiveClass { Console.out("positive class: \(positive)\n") }
             }
             guard result.passed else {
                 let failed = result.gate.filter { !$0.passed }
@@ -129,6 +137,10 @@ struct TrainReport: Encodable {
     var trainRows: Int
     var testRows: Int
     var crossValidation: [String: Spread]?
+    var unavailable: [String: String]?
+    var positiveClass: String?
+    var convergence: Convergence?
+    var warnings: [String]
 }
 
 /// An error of the command line itself.

@@ -28,6 +28,8 @@ public struct FittedPipeline: Codable, Equatable, Sendable {
     public var target: String
     /// The class labels, for classifiers.
     public var classes: [ClassLabel]?
+    /// For a binary classifier, the class that binary precision, recall, F1 and ROC AUC are about.
+    public var positiveClass: ClassLabel?
     /// The fitted preprocessing steps, in order, with their names.
     public var steps: [NamedFittedStep]
     /// The names of the columns the estimator sees, after preprocessing.

@@ -198,6 +198,77 @@ enum LinearAlgebra {
         return .success(l)
     }
 
+    /// An estimate of the condition number of L Lᵀ from its Cholesky factor: the squared ratio of the largest
+    /// to the smallest diagonal entry (a lower bound, good to within a modest factor for Gram matrices).
+    static func conditionEstimate(choleskyFactor l: [Double], size p: Int) -> Double {
+        guard p > 0 else { return 1 }
+        var low = Double.infinity
+        var high = 0.0
+        for j in 0..<p {
+            low = min(low, l[j * p + j])
+            high = max(high, l[j * p + j])
+        }
+        let ratio = high / low
+        return ratio * ratio
+    }
+
+    /// The least-squares solution of (x − shift) w ≈ y − yShift, with the rows √α I appended when α > 0 (ridge),
+    /// by Householder QR of the shifted data; or the first column that is (to 1e-12 of its norm) a linear
+    /// combination of the ones before it. Costs O(n p²) and a copy of the data: used only when the Gram matrix
+    /// is ill conditioned.
+    static func leastSquaresQR(
+        _ x: Design, _ y: [Double], shift: [Double], yShift: Double, alpha: Double
+    ) -> Result<[Double], DependentColumn> {
+        let p = x.columns
+        let n = x.rows
+        let m = n + (alpha > 0 ? p : 0)
+        // Column-major: column j is a[j * m ..< (j + 1) * m]; the right-hand side is b.
+        var a = [Double](repeating: 0, count: m * p)
+        a.withUnsafeMutableBufferPointer { buffer in
+            x.copyShifted(0..<n, by: shift, into: buffer.baseAddress!, stride: m)
+        }
+        if alpha > 0 { for j in 0..<p { a[j * m + n + j] = alpha.squareRoot() } }
+        var b = [Double](repeating: 0, count: m)
+        for i in 0..<n { b[i] = y[i] - yShift }
+        var norms = [Double](repeating: 0, count: p)
+        for j in 0..<p {
+            var sum = 0.0
+            for i in 0..<m { sum += a[j * m + i] * a[j * m + i] }
+            norms[j] = sum.squareRoot()
+        }
+        var diagonal = [Double](repeating: 0, count: p)
+        for k in 0..<p {
+            var norm = 0.0
+            for i in k..<m { norm += a[k * m + i] * a[k * m + i] }
+            norm = norm.squareRoot()
+            guard norm > 1e-12 * max(norms[k], .leastNormalMagnitude), norm.isFinite else { return .failure(DependentColumn(index: k)) }
+            let alphaK = a[k * m + k] > 0 ? -norm : norm
+            // v = column k below the diagonal, less alphaK at the top; H = I − 2 v vᵀ / vᵀv.
+            a[k * m + k] -= alphaK
+            var vv = 0.0
+            for i in k..<m { vv += a[k * m + i] * a[k * m + i] }
+            for j in (k + 1)..<max(p, k + 1) {
+                var dot = 0.0
+                for i in k..<m { dot += a[k * m + i] * a[j * m + i] }
+                let factor = 2 * dot / vv
+                for i in k..<m { a[j * m + i] -= factor * a[k * m + i] }
+            }
+            var dot = 0.0
+            for i in k..<m { dot += a[k * m + i] * b[i] }
+            let factor = 2 * dot / vv
+            for i in k..<m { b[i] -= factor * a[k * m + i] }
+            diagonal[k] = alphaK
+        }
+        // Back substitution with R: diagonal[k] on the diagonal, a[j * m + k] above it.
+        var w = [Double](repeating: 0, count: p)
+        for k in stride(from: p - 1, through: 0, by: -1) {
+            var sum = b[k]
+            for j in (k + 1)..<max(p, k + 1) { sum -= a[j * m + k] * w[j] }
+            w[k] = sum / diagonal[k]
+        }
+        return .success(w)
+    }
+
     /// A column that is (nearly) a linear combination of earlier ones.
     struct DependentColumn: Error {
         var index: Int

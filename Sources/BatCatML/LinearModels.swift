@@ -34,11 +34,13 @@ public struct LinearRegression: Regressor {
     public var tolerance = 0.0
     /// Gradient descent's starting coefficients (zeros when `nil`); one per feature.
     public var initialWeights: [Double]?
+    /// Gradient descent's starting intercept (0 when `nil`).
+    public var initialIntercept: Double?
 
     /// Defaults: the normal solver, with an intercept.
     public init(
         solver: Solver = .normal, fitIntercept: Bool = true, learningRate: Double = 0.01, iterations: Int = 1000,
-        tolerance: Double = 0, initialWeights: [Double]? = nil
+        tolerance: Double = 0, initialWeights: [Double]? = nil, initialIntercept: Double? = nil
     ) {
         self.solver = solver
         self.fitIntercept = fitIntercept
@@ -46,6 +48,7 @@ public struct LinearRegression: Regressor {
         self.iterations = iterations
         self.tolerance = tolerance
         self.initialWeights = initialWeights
+        self.initialIntercept = initialIntercept
     }
 
     /// A fitted linear model: ŷ = x · coefficients + intercept.
@@ -56,15 +59,24 @@ public struct LinearRegression: Regressor {
         public var intercept: Double
         /// Gradient descent's mean squared error after each iteration (at most 1,000 points, evenly thinned).
         public var lossHistory: [Double]?
-        /// How many iterations gradient descent ran.
+        /// How many iterations gradient descent or coordinate descent (lasso) ran.
         public var iterationsRun: Int?
+        /// Lasso: whether coordinate descent met its tolerance before `maxIterations` (`nil` for closed-form solvers).
+        public var converged: Bool?
+        /// Lasso: the largest coefficient change of the last pass, relative to the largest coefficient.
+        public var remainingChange: Double?
 
         /// A fitted model with these coefficients.
-        public init(coefficients: [Double], intercept: Double, lossHistory: [Double]? = nil, iterationsRun: Int? = nil) {
+        public init(
+            coefficients: [Double], intercept: Double, lossHistory: [Double]? = nil, iterationsRun: Int? = nil, converged: Bool? = nil,
+            remainingChange: Double? = nil
+        ) {
             self.coefficients = coefficients
             self.intercept = intercept
             self.lossHistory = lossHistory
             self.iterationsRun = iterationsRun
+            self.converged = converged
+            self.remainingChange = remainingChange
         }
 
         /// How many features a row must have.
@@ -110,7 +122,10 @@ public struct LinearRegression: Regressor {
         let (gram, cross, yy) = try LinearAlgebra.augmentedGram(x, y: y)
         let size = p + 1
         let n = Double(x.rows)
-        var theta = (initialWeights ?? [Double](repeating: 0, count: p)) + [0]
+        guard (initialIntercept ?? 0).isFinite, (initialWeights ?? []).allSatisfy(\.isFinite) else {
+            throw MLError(.invalidHyperparameter, "initialWeights and initialIntercept must be finite numbers")
+        }
+        var theta = (initialWeights ?? [Double](repeating: 0, count: p)) + [fitIntercept ? (initialIntercept ?? 0) : 0]
         func loss(_ theta: [Double]) -> Double {
             var quadratic = 0.0
             var linear = 0.0
@@ -218,6 +233,8 @@ public struct Lasso: Regressor {
         var w = [Double](repeating: 0, count: p)
         let threshold = alpha * n
         var iteration = 0
+        var converged = false
+        var remaining = Double.infinity
         while iteration < maxIterations {
             iteration += 1
             var maxChange = 0.0
@@ -235,39 +252,56 @@ public struct Lasso: Regressor {
                 w[j] = updated
                 maxWeight = max(maxWeight, abs(updated))
             }
-            if maxWeight == 0 || maxChange / maxWeight < tolerance { break }
+            remaining = maxWeight == 0 ? 0 : maxChange / maxWeight
+            if maxWeight == 0 || remaining < tolerance {
+                converged = true
+                break
+            }
         }
         var intercept = 0.0
         if fitIntercept {
             intercept = yMean
             for j in 0..<p { intercept -= w[j] * means[j] }
         }
-        return LinearRegression.Fitted(coefficients: w, intercept: intercept, iterationsRun: iteration)
+        return LinearRegression.Fitted(
+            coefficients: w, intercept: intercept, iterationsRun: iteration, converged: converged, remainingChange: remaining)
     }
 }
 
 /// Shared solver for least squares and ridge, and the target check.
 enum LinearModelSolver {
-    /// Solves (XcᵀXc + αI) w = Xcᵀyc on centred data (or raw data without an intercept) by Cholesky.
+    /// The largest condition number of the (penalised, centred) Gram matrix for which the normal equations are
+    /// trusted: their error grows with it (about κ · ε relative), so past 1e8 a QR factorisation of the data
+    /// itself takes over, whose error grows with √κ.
+    static let normalEquationsLimit = 1e8
+
+    /// Solves (XcᵀXc + αI) w = Xcᵀyc on centred data (or raw data without an intercept): by Cholesky when the
+    /// Gram matrix is well conditioned, else by Householder QR of [Xc; √α I], which keeps the accuracy the
+    /// normal equations lose on a nearly collinear design.
     static func ridge(_ x: Design, _ y: [Double], alpha: Double, fitIntercept: Bool) throws(MLError) -> ([Double], Double) {
         let p = x.columns
         var (gram, cross, means, yMean) = try LinearAlgebra.centredGram(x, y: y, centre: fitIntercept)
         for j in 0..<p { gram[j * p + j] += alpha }
-        let factor: [Double]
+        let w: [Double]
         switch LinearAlgebra.cholesky(gram, size: p) {
-        case .success(let l): factor = l
-        case .failure(let dependent):
-            let constant = gram[dependent.index * p + dependent.index] <= 1e-12 * max(1, abs(means[dependent.index]))
-            throw MLError(
-                .singularMatrix,
-                constant
-                    ? "feature \(x.describeColumn(dependent.index)) is constant, so its coefficient cannot be determined"
-                    : "feature \(x.describeColumn(dependent.index)) is a linear combination of the features before it, so the normal equations have no unique solution",
-                hints: [
-                    "drop the feature, or use Ridge (alpha > 0) or the gradientDescent solver, which accept dependent features"
-                ])
+        case .success(let l) where LinearAlgebra.conditionEstimate(choleskyFactor: l, size: p) <= normalEquationsLimit:
+            w = LinearAlgebra.choleskySolve(l, size: p, cross)
+        default:
+            let shift = fitIntercept ? means : [Double](repeating: 0, count: p)
+            switch LinearAlgebra.leastSquaresQR(x, y, shift: shift, yShift: fitIntercept ? yMean : 0, alpha: alpha) {
+            case .success(let solution): w = solution
+            case .failure(let dependent):
+                let constant = gram[dependent.index * p + dependent.index] - alpha <= 1e-12 * max(1, abs(means[dependent.index]))
+                throw MLError(
+                    .singularMatrix,
+                    constant
+                        ? "feature \(x.describeColumn(dependent.index)) is constant, so its coefficient cannot be determined"
+                        : "feature \(x.describeColumn(dependent.index)) is a linear combination of the features before it, so the least-squares solution is not unique",
+                    hints: [
+                        "drop the feature, or use Ridge (alpha > 0) or the gradientDescent solver, which accept dependent features"
+                    ])
+            }
         }
-        let w = LinearAlgebra.choleskySolve(factor, size: p, cross)
         var intercept = yMean
         for j in 0..<p { intercept -= w[j] * means[j] }
         return (w, fitIntercept ? intercept : 0)

@@ -55,8 +55,11 @@ public struct LogisticRegression: Classifier {
         public var intercepts: [Double]
         /// Iterations the optimiser ran.
         public var iterationsRun: Int
-        /// Whether the gradient fell below the tolerance.
+        /// Whether the optimiser converged: the gradient fell below the tolerance, or (L-BFGS) the objective
+        /// stopped decreasing, by a relative reduction below 64 machine epsilons, as SciPy's L-BFGS-B does for scikit-learn.
         public var converged: Bool
+        /// The largest gradient component, divided by the row count, where the optimiser stopped.
+        public var remainingGradient: Double?
 
         /// How many features a row must have.
         public var featureCount: Int { coefficients.first?.count ?? 0 }
@@ -103,7 +106,7 @@ public struct LogisticRegression: Classifier {
         let problem = LogisticProblem(
             x: x, labels: labels, classCount: classes.count, penalty: 1 / c, fitIntercept: fitIntercept)
         var theta = [Double](repeating: 0, count: problem.parameterCount)
-        let outcome: (iterations: Int, converged: Bool)
+        let outcome: Optimiser.Outcome
         switch solver {
         case .lbfgs: outcome = Optimiser.lbfgs(problem, &theta, maxIterations: maxIterations, tolerance: tolerance)
         case .newton: outcome = Optimiser.newton(problem, &theta, maxIterations: maxIterations, tolerance: tolerance)
@@ -117,7 +120,7 @@ public struct LogisticRegression: Classifier {
             classes: classes,
             coefficients: (0..<rows).map { Array(theta[$0 * width..<$0 * width + x.columns]) },
             intercepts: (0..<rows).map { theta[$0 * width + x.columns] },
-            iterationsRun: outcome.iterations, converged: outcome.converged)
+            iterationsRun: outcome.iterations, converged: outcome.converged, remainingGradient: outcome.remainingGradient)
     }
 }
 
@@ -292,8 +295,29 @@ struct LogisticProblem: @unchecked Sendable {
 
 /// Unconstrained minimisers for smooth convex objectives.
 enum Optimiser {
+    /// Where an optimiser stopped.
+    struct Outcome {
+        var iterations: Int
+        var converged: Bool
+        /// The largest gradient component, divided by the row count.
+        var remainingGradient: Double
+    }
+
+    /// The stopping test on the objective: a relative reduction of at most this stops L-BFGS as converged
+    /// (scikit-learn asks SciPy's L-BFGS-B for `ftol = 64 · ε`).
+    static let relativeReduction = 64 * Double.ulpOfOne
+
+    private static func scaledGradient(_ gradient: [Double], rows: Int) -> Double {
+        (gradient.map { abs($0) }.max() ?? 0) / Double(max(rows, 1))
+    }
+
     private static func converged(_ gradient: [Double], rows: Int, tolerance: Double) -> Bool {
-        (gradient.map { abs($0) }.max() ?? 0) / Double(max(rows, 1)) <= tolerance
+        scaledGradient(gradient, rows: rows) <= tolerance
+    }
+
+    private static func outcome(_ iterations: Int, _ gradient: [Double], rows: Int, tolerance: Double, converged: Bool? = nil) -> Outcome {
+        let remaining = scaledGradient(gradient, rows: rows)
+        return Outcome(iterations: iterations, converged: converged ?? (remaining <= tolerance), remainingGradient: remaining)
     }
 
     /// Backtracking line search along `direction`; returns the accepted point and its evaluation.
@@ -314,13 +338,15 @@ enum Optimiser {
         return nil
     }
 
-    static func lbfgs(_ problem: LogisticProblem, _ theta: inout [Double], maxIterations: Int, tolerance: Double) -> (Int, Bool) {
+    static func lbfgs(_ problem: LogisticProblem, _ theta: inout [Double], maxIterations: Int, tolerance: Double) -> Outcome {
         let memory = 10
         var (value, gradient) = problem.evaluate(theta)
         var s: [[Double]] = []
         var y: [[Double]] = []
         for iteration in 1...maxIterations {
-            if converged(gradient, rows: problem.x.rows, tolerance: tolerance) { return (iteration - 1, true) }
+            if converged(gradient, rows: problem.x.rows, tolerance: tolerance) {
+                return outcome(iteration - 1, gradient, rows: problem.x.rows, tolerance: tolerance)
+            }
             // Two-loop recursion for the search direction.
             var q = gradient
             var alphas: [Double] = []
@@ -346,7 +372,7 @@ enum Optimiser {
             }
             let direction = q.map { -$0 }
             guard let accepted = lineSearch(problem, theta, value, gradient, direction, initialStep: 1) else {
-                return (iteration, converged(gradient, rows: problem.x.rows, tolerance: tolerance))
+                return outcome(iteration, gradient, rows: problem.x.rows, tolerance: tolerance)
             }
             let step = zip(accepted.theta, theta).map { $0 - $1 }
             let change = zip(accepted.gradient, gradient).map { $0 - $1 }
@@ -358,34 +384,40 @@ enum Optimiser {
                     y.removeFirst()
                 }
             }
+            let reduction = (value - accepted.value) / max(abs(value), abs(accepted.value), 1)
             theta = accepted.theta
             value = accepted.value
             gradient = accepted.gradient
+            if reduction <= relativeReduction {
+                return outcome(iteration, gradient, rows: problem.x.rows, tolerance: tolerance, converged: true)
+            }
         }
-        return (maxIterations, converged(gradient, rows: problem.x.rows, tolerance: tolerance))
+        return outcome(maxIterations, gradient, rows: problem.x.rows, tolerance: tolerance)
     }
 
-    static func newton(_ problem: LogisticProblem, _ theta: inout [Double], maxIterations: Int, tolerance: Double) -> (Int, Bool) {
+    static func newton(_ problem: LogisticProblem, _ theta: inout [Double], maxIterations: Int, tolerance: Double) -> Outcome {
         var (value, gradient) = problem.evaluate(theta)
         let size = problem.parameterCount
         for iteration in 1...maxIterations {
-            if converged(gradient, rows: problem.x.rows, tolerance: tolerance) { return (iteration - 1, true) }
+            if converged(gradient, rows: problem.x.rows, tolerance: tolerance) {
+                return outcome(iteration - 1, gradient, rows: problem.x.rows, tolerance: tolerance)
+            }
             var h = problem.hessian(theta)
             // A whisper of damping: the multinomial intercepts are only defined up to a common shift.
             var trace = 0.0
             for i in 0..<size { trace += h[i * size + i] }
             for i in 0..<size { h[i * size + i] += 1e-10 * max(trace / Double(size), 1e-12) }
             guard case .success(let l) = LinearAlgebra.cholesky(h, size: size, tolerance: 1e-14) else {
-                return (iteration, false)
+                return outcome(iteration, gradient, rows: problem.x.rows, tolerance: tolerance, converged: false)
             }
             let direction = LinearAlgebra.choleskySolve(l, size: size, gradient).map { -$0 }
             guard let accepted = lineSearch(problem, theta, value, gradient, direction, initialStep: 1) else {
-                return (iteration, converged(gradient, rows: problem.x.rows, tolerance: tolerance))
+                return outcome(iteration, gradient, rows: problem.x.rows, tolerance: tolerance)
             }
             theta = accepted.theta
             value = accepted.value
             gradient = accepted.gradient
         }
-        return (maxIterations, converged(gradient, rows: problem.x.rows, tolerance: tolerance))
+        return outcome(maxIterations, gradient, rows: problem.x.rows, tolerance: tolerance)
     }
 }

@@ -45,7 +45,7 @@ public enum RegressionMetrics {
 
 /// How per-class scores are combined into one.
 public enum Averaging: String, Codable, Sendable, CaseIterable {
-    /// The positive class only (the second of two sorted classes).
+    /// The positive class only (the `positive` class given, else the second of two sorted classes).
     case binary
     /// The unweighted mean over classes.
     case macro
@@ -95,9 +95,9 @@ public enum ClassificationMetrics {
         return (precision, recall, f1, support)
     }
 
-    private static func combine(_ values: [Double], support: [Int], averaging: Averaging) -> Double {
+    private static func combine(_ values: [Double], support: [Int], averaging: Averaging, positive: Int?) -> Double {
         switch averaging {
-        case .binary: return values.last ?? 0
+        case .binary: return positive.map { values[$0] } ?? values.last ?? 0
         case .macro: return values.reduce(0, +) / Double(max(values.count, 1))
         case .weighted:
             let total = Double(support.reduce(0, +))
@@ -106,28 +106,41 @@ public enum ClassificationMetrics {
     }
 
     /// Precision: of the rows predicted as a class, the fraction that are.
-    public static func precision(_ truth: [ClassLabel], _ predicted: [ClassLabel], classes: [ClassLabel], averaging: Averaging) -> Double {
+    /// With `.binary`, `positive` names the class scored (default: the last of `classes`).
+    public static func precision(
+        _ truth: [ClassLabel], _ predicted: [ClassLabel], classes: [ClassLabel], averaging: Averaging, positive: ClassLabel? = nil
+    ) -> Double {
         let scores = perClass(truth, predicted, classes: classes)
-        return combine(scores.precision, support: scores.support, averaging: averaging)
+        return combine(scores.precision, support: scores.support, averaging: averaging, positive: positive.flatMap { classes.firstIndex(of: $0) })
     }
 
     /// Recall: of the rows of a class, the fraction predicted as it.
-    public static func recall(_ truth: [ClassLabel], _ predicted: [ClassLabel], classes: [ClassLabel], averaging: Averaging) -> Double {
+    /// With `.binary`, `positive` names the class scored (default: the last of `classes`).
+    public static func recall(
+        _ truth: [ClassLabel], _ predicted: [ClassLabel], classes: [ClassLabel], averaging: Averaging, positive: ClassLabel? = nil
+    ) -> Double {
         let scores = perClass(truth, predicted, classes: classes)
-        return combine(scores.recall, support: scores.support, averaging: averaging)
+        return combine(scores.recall, support: scores.support, averaging: averaging, positive: positive.flatMap { classes.firstIndex(of: $0) })
     }
 
     /// F1: the harmonic mean of precision and recall.
-    public static func f1(_ truth: [ClassLabel], _ predicted: [ClassLabel], classes: [ClassLabel], averaging: Averaging) -> Double {
+    /// With `.binary`, `positive` names the class scored (default: the last of `classes`).
+    public static func f1(
+        _ truth: [ClassLabel], _ predicted: [ClassLabel], classes: [ClassLabel], averaging: Averaging, positive: ClassLabel? = nil
+    ) -> Double {
         let scores = perClass(truth, predicted, classes: classes)
-        return combine(scores.f1, support: scores.support, averaging: averaging)
+        return combine(scores.f1, support: scores.support, averaging: averaging, positive: positive.flatMap { classes.firstIndex(of: $0) })
     }
 
     /// Area under the ROC curve: for two classes from the positive class's probability (ties count half);
     /// for more, the unweighted mean of one-vs-rest areas. `nil` when a class is absent from `truth`.
-    public static func rocAUC(_ truth: [ClassLabel], probabilities: [[Double]], classes: [ClassLabel]) -> Double? {
+    /// With two classes, `positive` names the class whose probability is the score (default: the second).
+    public static func rocAUC(
+        _ truth: [ClassLabel], probabilities: [[Double]], classes: [ClassLabel], positive: ClassLabel? = nil
+    ) -> Double? {
         if classes.count == 2 {
-            return binaryAUC(truth.map { $0 == classes[1] }, probabilities.map { $0[1] })
+            let k = positive.flatMap { classes.firstIndex(of: $0) } ?? 1
+            return binaryAUC(truth.map { $0 == classes[k] }, probabilities.map { $0[k] })
         }
         var total = 0.0
         for (k, label) in classes.enumerated() {
@@ -156,14 +169,16 @@ public enum ClassificationMetrics {
         return (rankSum - Double(positives * (positives + 1)) / 2) / Double(positives * negatives)
     }
 
-    /// Mean negative log-likelihood of the true classes, probabilities clipped to [ε, 1 − ε].
-    public static func logLoss(_ truth: [ClassLabel], probabilities: [[Double]], classes: [ClassLabel]) -> Double {
+    /// Mean negative log-likelihood of the true classes, probabilities clipped to [ε, 1 − ε]; `nil` when a
+    /// true class is not among `classes` (the model gave it no probability).
+    public static func logLoss(_ truth: [ClassLabel], probabilities: [[Double]], classes: [ClassLabel]) -> Double? {
         let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
         let epsilon = Double.ulpOfOne
         var total = 0.0
         for (label, row) in zip(truth, probabilities) {
+            guard let k = index[label] else { return nil }
             let sum = row.reduce(0, +)
-            let p = min(max(row[index[label] ?? 0] / sum, epsilon), 1 - epsilon)
+            let p = min(max(row[k] / sum, epsilon), 1 - epsilon)
             total -= log(p)
         }
         return total / Double(max(truth.count, 1))

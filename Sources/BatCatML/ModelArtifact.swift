@@ -34,6 +34,9 @@ public struct ModelArtifact: Codable, Equatable, Sendable {
     public var metrics: [String: Double]
     /// The confusion matrix on the evaluation rows, for classifiers (rows: true class, columns: predicted).
     public var confusionMatrix: [[Int]]?
+    /// The classes of the confusion matrix when they are not the model's: the evaluation rows held classes
+    /// the model never saw (`nil` otherwise).
+    public var confusionClasses: [ClassLabel]?
     /// What the model was trained on.
     public var training: TrainingRecord
 

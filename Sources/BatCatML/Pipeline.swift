@@ -231,6 +231,16 @@ public enum EstimatorChoice: Codable, Hashable, Sendable {
 
     static let typeNames = ["linearRegression", "ridge", "lasso", "logisticRegression"]
 
+    /// The estimator's `type` as specs write it.
+    public var typeName: String {
+        switch self {
+        case .linearRegression: "linearRegression"
+        case .ridge: "ridge"
+        case .lasso: "lasso"
+        case .logisticRegression(let e): "logisticRegression (\(e.solver.rawValue))"
+        }
+    }
+
     private enum TypeKey: String, CodingKey { case type }
 
     /// Whether the estimator predicts classes.
@@ -266,10 +276,44 @@ public enum EstimatorChoice: Codable, Hashable, Sendable {
     }
 }
 
+/// Whether an iterative estimator's optimiser converged, and where it stopped.
+public struct Convergence: Sendable, Equatable, Encodable {
+    /// Whether it met its tolerance (or, for L-BFGS, stopped making progress) before the iteration limit.
+    public var converged: Bool
+    /// The iterations it ran.
+    public var iterations: Int
+    /// What was left of the stopping measure, and what the measure is.
+    public var remaining: Double?
+    /// The stopping measure, in words.
+    public var measure: String
+
+    /// One sentence for a warning or an error: `logisticRegression (lbfgs) did not converge in 100 iterations: …`.
+    public func summary(estimator: String) -> String {
+        var text = "\(estimator) did not converge in \(iterations) iteration\(iterations == 1 ? "" : "s")"
+        if let remaining { text += ": \(measure) is still \(remaining)" }
+        return text
+    }
+}
+
 /// A fitted estimator, as stored in artifacts.
 public enum FittedModel: Codable, Equatable, Sendable {
     case linear(LinearRegression.Fitted)
     case logistic(LogisticRegression.Fitted)
+
+    /// Whether the optimiser converged, for iterative estimators (lasso, logistic regression); `nil` otherwise.
+    public var convergence: Convergence? {
+        switch self {
+        case .logistic(let m):
+            return Convergence(
+                converged: m.converged, iterations: m.iterationsRun, remaining: m.remainingGradient,
+                measure: "the largest gradient component per row")
+        case .linear(let m):
+            guard let converged = m.converged, let iterations = m.iterationsRun else { return nil }
+            return Convergence(
+                converged: converged, iterations: iterations, remaining: m.remainingChange,
+                measure: "the largest coefficient change relative to the largest coefficient")
+        }
+    }
 
     private enum TypeKey: String, CodingKey { case type }
 

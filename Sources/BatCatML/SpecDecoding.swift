@@ -137,11 +137,13 @@ extension LinearRegression {
     /// Decodes from a spec; every setting optional.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.settings(
-            "linearRegression", allowed: ["solver", "fitIntercept", "learningRate", "iterations", "tolerance", "initialWeights"])
+            "linearRegression",
+            allowed: ["solver", "fitIntercept", "learningRate", "iterations", "tolerance", "initialWeights", "initialIntercept"])
         self.init(
             solver: try c.value("solver", default: .normal), fitIntercept: try c.value("fitIntercept", default: true),
             learningRate: try c.value("learningRate", default: 0.01), iterations: try c.value("iterations", default: 1000),
-            tolerance: try c.value("tolerance", default: 0), initialWeights: try c.optional("initialWeights"))
+            tolerance: try c.value("tolerance", default: 0), initialWeights: try c.optional("initialWeights"),
+            initialIntercept: try c.optional("initialIntercept"))
     }
 }
 

@@ -44,6 +44,14 @@ public struct TrainingSpec: Codable, Hashable, Sendable {
     public var register: Registration?
     /// How the data file is read, when it is not a comma-separated file with the usual missing markers.
     public var read: ReadSpec?
+    /// For a binary classifier, the class that binary precision, recall, F1 and ROC AUC score, as written in
+    /// the data (`4`, `malignant`); default as scikit-learn: the label 1, `true`, or the greater label.
+    public var positiveClass: String?
+    /// Whether an iterative estimator that stops at its iteration limit fails the run (default: a warning).
+    public var requireConvergence: Bool?
+    /// The most classes a classifier's target may have (default 100), so that a numeric target is not
+    /// taken for thousands of classes by mistake.
+    public var maxClasses: Int?
 
     /// How the spec's CSV file is read: `read: {delimiter: ";", missing: ["NA", "-999"], types: {zip: string}}`.
     /// Every setting is optional; the defaults are those of `batcat describe` (commas, the markers empty, `NA`,
@@ -181,7 +189,7 @@ public struct TrainingSpec: Codable, Hashable, Sendable {
             "the training spec",
             allowed: [
                 "name", "data", "target", "features", "exclude", "split", "preprocessing", "estimator", "metrics", "gate", "seed",
-                "output", "crossValidation", "register", "read",
+                "output", "crossValidation", "register", "read", "positiveClass", "requireConvergence", "maxClasses",
             ])
         let key = { SettingKey(stringValue: $0) }
         guard let name: String = try c.optional("name") else {
@@ -218,6 +226,13 @@ public struct TrainingSpec: Codable, Hashable, Sendable {
             seed: try c.value("seed", default: 42), output: try c.optional("output"), crossValidation: try c.optional("crossValidation"))
         register = try c.optional("register")
         read = try c.optional("read")
+        positiveClass = try c.text("positiveClass")
+        requireConvergence = try c.optional("requireConvergence")
+        maxClasses = try c.optional("maxClasses")
+        if let maxClasses, maxClasses < 2 {
+            throw DecodingError.dataCorruptedError(
+                forKey: key("maxClasses"), in: c, debugDescription: "maxClasses must be at least 2, not \(maxClasses)")
+        }
     }
 
     /// One list entry of `preprocessing`: the step's settings with an optional `name` beside `type`.
@@ -255,6 +270,9 @@ public struct TrainingSpec: Codable, Hashable, Sendable {
         try c.encodeIfPresent(crossValidation, forKey: key("crossValidation"))
         try c.encodeIfPresent(register, forKey: key("register"))
         try c.encodeIfPresent(read, forKey: key("read"))
+        try c.encodeIfPresent(positiveClass, forKey: key("positiveClass"))
+        try c.encodeIfPresent(requireConvergence, forKey: key("requireConvergence"))
+        try c.encodeIfPresent(maxClasses, forKey: key("maxClasses"))
     }
 }
 

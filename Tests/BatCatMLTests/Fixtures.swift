@@ -36,8 +36,22 @@ enum Fixtures {
         var testDescription: String { "C=\(c) on \(dataset)" }
     }
 
-    static var regressionCases: [RegressionCase] { (try? load("regression.json", as: [RegressionCase].self)) ?? [] }
-    static var classificationCases: [ClassificationCase] { (try? load("classification.json", as: [ClassificationCase].self)) ?? [] }
+    /// The regression references; a missing, unreadable or empty fixture throws, so its tests fail rather than vanish.
+    static func regressionCases() throws -> [RegressionCase] { try nonEmpty(load("regression.json", as: [RegressionCase].self), "regression.json") }
+    /// The classification references; throws as ``regressionCases()`` does.
+    static func classificationCases() throws -> [ClassificationCase] {
+        try nonEmpty(load("classification.json", as: [ClassificationCase].self), "classification.json")
+    }
+
+    struct EmptyFixture: Error, CustomStringConvertible {
+        var name: String
+        var description: String { "the fixture \(name) holds no cases; run Fixtures/make-fixtures.py" }
+    }
+
+    static func nonEmpty<T>(_ cases: [T], _ name: String) throws -> [T] {
+        guard !cases.isEmpty else { throw EmptyFixture(name: name) }
+        return cases
+    }
 
     static func matrix(_ rows: [[Double]]) -> Matrix {
         Matrix(rows: rows.count, columns: rows.first?.count ?? 0, values: rows.flatMap { $0 })

@@ -38,7 +38,7 @@ struct LinearRegressionTests {
         #expect(zip(history, history.dropFirst()).allSatisfy { $0 >= $1 }, "the loss must not increase")
     }
 
-    @Test("Predictions match scikit-learn within 1e-6", arguments: Fixtures.regressionCases)
+    @Test("Predictions match scikit-learn within 1e-6", arguments: try Fixtures.regressionCases())
     func reference(_ reference: Fixtures.RegressionCase) throws {
         let x = Fixtures.matrix(reference.x)
         let alpha = reference.params["alpha"] ?? 1
@@ -206,7 +206,7 @@ struct LinearRegressionTests {
 @Suite("Logistic regression against scikit-learn")
 struct LogisticRegressionTests {
     @Test(
-        "Probabilities match scikit-learn within 1e-4, with both solvers", arguments: Fixtures.classificationCases,
+        "Probabilities match scikit-learn within 1e-4, with both solvers", arguments: try Fixtures.classificationCases(),
         [LogisticRegression.Solver.lbfgs, .newton])
     func reference(_ reference: Fixtures.ClassificationCase, solver: LogisticRegression.Solver) throws {
         let x = Fixtures.matrix(reference.x)

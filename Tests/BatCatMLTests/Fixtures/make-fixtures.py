@@ -144,8 +144,93 @@ def metric_values():
     write("metrics.json", out)
 
 
+def exact_least_squares(X, y):
+    """The least-squares coefficients and intercept of the float data, solved exactly in rationals."""
+    from fractions import Fraction
+    rows = [[Fraction(float(v)) for v in row] + [Fraction(1)] for row in X]
+    target = [Fraction(float(v)) for v in y]
+    size = len(rows[0])
+    a = [[sum(r[i] * r[j] for r in rows) for j in range(size)] + [sum(r[i] * t for r, t in zip(rows, target))] for i in range(size)]
+    for col in range(size):
+        pivot = next(r for r in range(col, size) if a[r][col] != 0)
+        a[col], a[pivot] = a[pivot], a[col]
+        for r in range(size):
+            if r != col and a[r][col] != 0:
+                factor = a[r][col] / a[col][col]
+                a[r] = [x - factor * y for x, y in zip(a[r], a[col])]
+    solution = [float(a[i][size] / a[i][i]) for i in range(size)]
+    return solution[:-1], solution[-1]
+
+
+def defects():
+    """References for the defects a new user hit first: unseen classes, tight tolerances, ill-conditioning."""
+    out = {}
+    # A test split with a class the model never saw: one feature, classes 0 (x < 0) and 1 (x > 0) in training;
+    # the test rows add class 2 at x = 5 and 6, which the model predicts as 1.
+    train_x = [-3.0, -2.5, -2.0, -1.5, -1.0, 1.0, 1.5, 2.0, 2.5, 3.0]
+    train_y = [0, 0, 0, 0, 0, 1, 1, 1, 1, 1]
+    test_x = [-2.0, -1.0, 1.0, 2.0, 5.0, 6.0, 2.2]
+    test_y = [0, 0, 1, 1, 2, 2, 0]
+    model = linear_model.LogisticRegression().fit(np.array(train_x)[:, None], train_y)
+    predicted = model.predict(np.array(test_x)[:, None]).tolist()
+    labels = [0, 1, 2]
+    unseen = {"train_x": train_x, "train_y": train_y, "test_x": test_x, "test_y": test_y, "predicted": predicted,
+              "accuracy": metrics.accuracy_score(test_y, predicted),
+              "confusion": metrics.confusion_matrix(test_y, predicted, labels=labels).tolist()}
+    for average in ["macro", "weighted"]:
+        unseen[f"precision_{average}"] = metrics.precision_score(test_y, predicted, labels=labels, average=average, zero_division=0)
+        unseen[f"recall_{average}"] = metrics.recall_score(test_y, predicted, labels=labels, average=average, zero_division=0)
+        unseen[f"f1_{average}"] = metrics.f1_score(test_y, predicted, labels=labels, average=average, zero_division=0)
+    out["unseen_class"] = unseen
+
+    # L-BFGS at a tight tolerance on the scaled breast-cancer data of classification.json.
+    X, y = datasets.load_breast_cancer(return_X_y=True)
+    X = preprocessing.StandardScaler().fit_transform(X)
+    # scikit-learn's own L-BFGS stops on its relative-reduction test about 1e-6 short of the optimum here, so the
+    # reference is its Newton solver at the same tolerance, which reaches the optimum; both are kept.
+    model = linear_model.LogisticRegression(C=1.0, tol=1e-10, max_iter=100_000, solver="newton-cholesky").fit(X, y)
+    lbfgs = linear_model.LogisticRegression(C=1.0, tol=1e-10, max_iter=100_000).fit(X, y)
+    out["tight_logistic"] = {"coefficients": listify(model.coef_[0]), "intercept": float(model.intercept_[0]),
+                             "lbfgs_coefficients": listify(lbfgs.coef_[0]), "lbfgs_intercept": float(lbfgs.intercept_[0])}
+
+    # A nearly collinear design: the condition number of XᵀX (centred) is about 1e10.
+    rng = np.random.default_rng(11)
+    base = rng.normal(size=(60, 2))
+    third = base[:, 0] + base[:, 1] + rng.normal(scale=1e-5, size=60)
+    Xc = np.column_stack([base, third])
+    yc = Xc @ np.array([1.5, -2.0, 0.5]) + 3.0 + rng.normal(scale=0.1, size=60)
+    centred = Xc - Xc.mean(axis=0)
+    coefficients, intercept = exact_least_squares(Xc, yc)
+    out["ill_conditioned"] = {"x": listify(Xc), "y": listify(yc), "coefficients": coefficients, "intercept": intercept,
+                              "gram_condition": float(np.linalg.cond(centred.T @ centred))}
+
+    # Binary metrics about another positive class (pos_label=0) than the default.
+    rng = np.random.default_rng(5)
+    truth = rng.integers(0, 2, size=40)
+    predicted = np.where(rng.uniform(size=40) < 0.75, truth, 1 - truth)
+    out["positive_zero"] = {"truth": truth.tolist(), "predicted": predicted.tolist(),
+                            "precision": metrics.precision_score(truth, predicted, pos_label=0),
+                            "recall": metrics.recall_score(truth, predicted, pos_label=0),
+                            "f1": metrics.f1_score(truth, predicted, pos_label=0)}
+    # Gradient descent from given starting weights and intercept (np.random.seed(0); np.random.randn(2)), by the
+    # textbook update θ ← θ − η (2/n) Xᵀ(Xθ − y) in numpy, row by row.
+    rng = np.random.default_rng(4)
+    x = rng.uniform(0, 2, size=100)
+    y = 3 * x + 2 + rng.normal(scale=0.3, size=100)
+    w, b = 1.764052345967664, 0.4001572083672233
+    losses = []
+    for _ in range(1000):
+        error = w * x + b - y
+        w, b = w - 0.1 * 2 * np.mean(error * x), b - 0.1 * 2 * np.mean(error)
+        losses.append(float(np.mean((w * x + b - y) ** 2)))
+    out["seed004"] = {"x": listify(x), "y": listify(y), "w0": 1.764052345967664, "b0": 0.4001572083672233,
+                      "learning_rate": 0.1, "iterations": 1000, "w": float(w), "b": float(b), "first_loss": losses[0],
+                      "last_loss": losses[-1]}
+    write("defects.json", out)
+
+
 if __name__ == "__main__":
-    regression()
-    classification()
-    transformers()
-    metric_values()
+    import sys
+    wanted = sys.argv[1:] or ["regression", "classification", "transformers", "metric_values", "defects"]
+    for name in wanted:
+        globals()[name]()
