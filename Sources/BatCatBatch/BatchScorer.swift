@@ -240,7 +240,7 @@ public struct BatchScorer: Sendable {
         var csv = options.csv
         if options.onBadRows == .skip { csv.onBadLines = .skip }
         // Read each feature as the model's type, so one stray text cannot turn a number column into text.
-        for feature in pipeline.features { csv.types[feature.name] = feature.type == .string ? .string : .double }
+        for feature in pipeline.features { csv.types[feature.name] = feature.readingType }
         // The target is neither scored nor written back (unless it is named as an id column): not parsed at all.
         if !pipeline.featureNames.contains(pipeline.target) && !(options.idColumns ?? []).contains(pipeline.target) {
             csv.leftOut = [pipeline.target]
@@ -380,6 +380,11 @@ public struct BatchScorer: Sendable {
             }
             if feature.type.isNumeric && column.type == .string {
                 throw BatchError("\(file): column '\(feature.name)' holds text, but the model was trained on numbers in it")
+            }
+            if case .double(let values) = column.values, column.firstInfinite() != nil {
+                for row in values.indices where values[row].magnitude == .infinity && bad[row] == nil && !column.isMissing(row) {
+                    bad[row] = "feature '\(feature.name)' is infinite"
+                }
             }
         }
         if bad.isEmpty, (try? pipeline.inputColumns(for: chunk)) != nil { return (chunk, []) }

@@ -970,7 +970,7 @@ struct CSVSetup {
             window.consumed = firstNext
             linesBefore += firstLineEnds
         } else {
-            names = (1...spans.count).map { "column_\($0)" }
+            names = (1...spans.count).map { $0 <= options.headerlessNames.count ? options.headerlessNames[$0 - 1] : "column_\($0)" }
         }
         names = CSVSetup.uniqued(names)
         if let wanted = options.columns {

@@ -20,6 +20,8 @@ public enum BadLinePolicy: String, Sendable, CaseIterable {
 public struct CSVOptions: Sendable {
     /// Whether the first row holds the column names. Without a header, columns are named `column_1`, `column_2`, ….
     public var hasHeader: Bool = true
+    /// Without a header, the names of the columns in order (`column_N` for any past the end of the list).
+    public var headerlessNames: [String] = []
     /// The byte between fields: `,` by default, `;`, `\t` or `|` are common.
     public var delimiter: UInt8 = UInt8(ascii: ",")
     /// Field texts that mean "missing": the empty field, `NA`, `NaN`, `null` and `?` by default.

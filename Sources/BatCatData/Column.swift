@@ -276,6 +276,18 @@ public struct Column: Sendable, Equatable {
     @inline(__always)
     public func isMissing(_ index: Int) -> Bool { missing?[index] ?? false }
 
+    /// The first row holding +∞ or −∞ (doubles only; other types cannot), or `nil`.
+    public func firstInfinite() -> Int? {
+        guard case .double(let values) = self.values else { return nil }
+        return values.withUnsafeBufferPointer { v -> Int? in
+            // One branch-free pass first: |x| == ∞ is rare, so the search by index runs only when there is one.
+            var any = false
+            for x in v { any = any || x.magnitude == .infinity }
+            guard any else { return nil }
+            return v.indices.first { v[$0].magnitude == .infinity && !isMissing($0) }
+        }
+    }
+
     /// How many values are missing.
     public var missingCount: Int { missing?.reduce(0) { $0 + ($1 ? 1 : 0) } ?? 0 }
 

@@ -14,6 +14,15 @@ public struct FeatureSchema: Codable, Equatable, Sendable {
     public var minimum: Double?
     /// The largest value seen, for numbers.
     public var maximum: Double?
+
+    /// The type to read this feature's column as from text (CSV files and bodies): text, booleans and dates as
+    /// themselves, every number as a double.
+    public var readingType: ColumnType {
+        switch type {
+        case .string, .bool, .date: type
+        case .double, .int: .double
+        }
+    }
 }
 
 /// A fitted pipeline: input schema, fitted steps and fitted estimator. It checks its input on every prediction.
@@ -116,6 +125,16 @@ public struct FittedPipeline: Codable, Equatable, Sendable {
                     hints: ["the model's features are: \(featureNames.joined(separator: ", "))"])
             }
             columns.append(try FittedPipeline.conform(column, to: feature))
+        }
+        // The first infinite value by row, then by feature order.
+        var infinite: (row: Int, feature: String)?
+        for column in columns {
+            if let row = column.firstInfinite(), row < infinite?.row ?? .max { infinite = (row, column.name) }
+        }
+        if let infinite {
+            throw MLError(
+                .invalidData, "feature '\(infinite.feature)' is infinite in row \(infinite.row + 1)",
+                hints: ["a model takes finite numbers only; fix or drop the row (a missing value may be imputed, an infinite one is not)"])
         }
         do {
             return try DataFrame(columns: columns)

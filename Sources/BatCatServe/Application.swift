@@ -132,11 +132,13 @@ private func predict(
     } else {
         var rows: RowParser.Rows?
         var failure: ServeError?
-        buffer.withUnsafeReadableBytes { raw in
+        if model.takesNumbersOnly {
+            buffer.withUnsafeReadableBytes { raw in
             do throws(ServeError) {
                 rows = try RowParser.parse(raw, features: model.featureNames)
             } catch {
                 failure = error
+            }
             }
         }
         if let failure { throw failure }

@@ -72,17 +72,19 @@ enum InputDecoder {
                     texts.append(nil)
                     continue
                 }
+                let boolean = JSONValue.isBoolean(raw)
                 if feature.type == .string {
                     if let text = raw as? String {
                         texts.append(text)
                     } else if let number = raw as? NSNumber {
-                        texts.append(number.stringValue)
+                        texts.append(boolean ? (number.boolValue ? "true" : "false") : number.stringValue)
                     } else {
                         throw ServeError.invalidInput("row \(row), feature '\(feature.name)': expected a text")
                     }
                 } else {
-                    guard let number = raw as? NSNumber, !(raw is Bool) || feature.type == .bool else {
-                        throw ServeError.invalidInput("row \(row), feature '\(feature.name)': expected a number")
+                    guard let number = raw as? NSNumber, !boolean || feature.type == .bool else {
+                        throw ServeError.invalidInput(
+                            "row \(row), feature '\(feature.name)': expected \(feature.type == .bool ? "true, false, 0 or 1" : "a number")")
                     }
                     let value = number.doubleValue
                     guard value.isFinite else {
@@ -104,9 +106,9 @@ enum InputDecoder {
         var options = CSVOptions()
         options.hasHeader = false
         options.threads = 1
-        for (index, feature) in model.features.enumerated() {
-            options.types["column_\(index + 1)"] = feature.type == .string ? .string : .double
-        }
+        // Columns are named after the features, so every error names the feature, not its position.
+        options.headerlessNames = model.featureNames
+        for feature in model.features { options.types[feature.name] = feature.readingType }
         let frame: DataFrame
         do {
             frame = try CSVReader(options: options).read(stream: MemoryByteStream(bytes, name: "the body"))
@@ -117,11 +119,17 @@ enum InputDecoder {
             throw ServeError.invalidInput(
                 "the CSV rows have \(frame.columns.count) values but the model takes \(model.features.count) features")
         }
-        do {
-            return try frame.renaming(
-                Dictionary(uniqueKeysWithValues: model.features.enumerated().map { ("column_\($0.offset + 1)", $0.element.name) }))
-        } catch {
-            throw ServeError.invalidInput(error.message)
-        }
+        return frame
+    }
+}
+
+/// What JSONSerialization's values are, where bridging hides it.
+enum JSONValue {
+    /// Whether `value` was a JSON `true` or `false`, not a number. On Linux a JSON `0` or `1` also casts to
+    /// `Bool`, so the test is on the number's storage: JSONSerialization stores booleans as `char` ("c"),
+    /// and numbers as integers ("q", "i") or doubles ("d"), never as `char`.
+    static func isBoolean(_ value: Any) -> Bool {
+        guard let number = value as? NSNumber else { return false }
+        return number.objCType.pointee == CChar(UInt8(ascii: "c"))
     }
 }

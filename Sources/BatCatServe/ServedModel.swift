@@ -23,7 +23,12 @@ public final class ServedModel: Sendable {
         self.digest = try artifact.digest
         self.compiled = artifact.pipeline.compiled()
         self.featureNames = artifact.pipeline.featureNames
+        self.takesNumbersOnly = artifact.pipeline.features.allSatisfy { $0.type.isNumeric }
     }
+
+    /// Whether every feature is a number, so `{"x": [[…]]}` rows can take the hand-parsed fast path; rows for a
+    /// model with a text, boolean or date feature go through the general decoder.
+    let takesNumbersOnly: Bool
 
     var pipeline: FittedPipeline { artifact.pipeline }
     var features: [FeatureSchema] { artifact.pipeline.features }

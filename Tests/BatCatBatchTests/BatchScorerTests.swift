@@ -196,6 +196,42 @@ struct BatchScorerTests {
         #expect(rejects.contains("3,,the value 'oops' in column 'x' is not a number"))
     }
 
+    @Test("Infinity in a feature stops the run naming the row and feature, or goes to the rejects file")
+    func infinity() async throws {
+        let (root, input, output) = try folders()
+        defer { try? FileManager.default.removeItem(at: root) }
+        try await input.put(Array("id,x\n1,0.5\n2,inf\n3,-inf\n4,1.5\n".utf8), at: "inf.csv")
+        await #expect {
+            try await scorer(input, output).run(["inf.csv"])
+        } throws: { error in
+            "\(error)".contains("inf.csv: row 2: feature 'x' is infinite")
+        }
+        let manifest = try await scorer(input, output) { $0.onBadRows = .skip }.run(["inf.csv"])
+        #expect(manifest.files[0].rows == 2 && manifest.files[0].rejected == 2)
+        #expect(String(decoding: try await output.get("inf.predictions.csv"), as: UTF8.self) == "id,prediction\n1,2.0\n4,4.0\n")
+    }
+
+    @Test("A boolean feature is read as in training (true/false), and scored")
+    func booleanFeature() async throws {
+        let (root, input, output) = try folders()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let frame = try DataFrame(columns: [
+            Column("x", doubles: (0..<20).map(Double.init)), Column("flag", bools: (0..<20).map { $0 % 2 == 0 }),
+            Column("y", doubles: (0..<20).map { Double($0) + ($0 % 2 == 0 ? 10 : 0) }),
+        ])
+        let spec = TrainingSpec(name: "b", data: "-", target: "y", estimator: .linearRegression(LinearRegression()))
+        let artifact = try Trainer.train(spec, frame: frame, options: TrainingOptions(version: "t")).artifact
+        try await input.put(Array("x,flag\n1,false\n2,true\n".utf8), at: "flags.csv")
+        let scorer = BatchScorer(
+            modelName: "b", modelVersion: 1, artifact: artifact, input: input, output: output, options: ScoreOptions(),
+            logger: Logger(label: "t"))
+        let manifest = try await scorer.run(["flags.csv"])
+        #expect(manifest.files[0].rows == 2)
+        let text = String(decoding: try await output.get("flags.predictions.csv"), as: UTF8.self)
+        let values = text.split(separator: "\n").dropFirst().compactMap { $0.split(separator: ",").last.flatMap { Double($0) } }
+        #expect(values.count == 2 && abs(values[0] - 1) < 1e-9 && abs(values[1] - 12) < 1e-9, "\(text)")
+    }
+
     @Test("The target column of a scoring input is not read: a stray value in it stops nothing, and it is not written")
     func targetLeftOut() async throws {
         let (root, input, output) = try folders()

@@ -66,6 +66,16 @@ struct ConformanceTests {
         #expect(throws: MLError.self) { try fitted.predict(text) }
     }
 
+    @Test("Infinity in a feature is refused on prediction, naming the feature and the row", arguments: estimators)
+    func infinity(_ estimator: EstimatorChoice) throws {
+        let fitted = try fit(estimator)
+        var values = [Double](repeating: 0.5, count: 200)
+        values[41] = -.infinity
+        let frame = try Self.data().adding(Column("b", doubles: values))
+        let error = #expect(throws: MLError.self) { try fitted.predict(frame) }
+        #expect(error?.message == "feature 'b' is infinite in row 42")
+    }
+
     @Test("A fixed seed gives the same split and the same artifact digest", arguments: estimators)
     func seeded(_ estimator: EstimatorChoice) throws {
         let spec = TrainingSpec(
