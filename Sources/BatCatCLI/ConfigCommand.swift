@@ -24,8 +24,8 @@ extension BatCat {
                 discussion: """
                     Sources, lowest precedence first: built-in defaults, config.json (or .yaml), \
                     the overlay config.<env>.json chosen by BATCAT_ENV, environment variables \
-                    BATCAT_… (log.level is BATCAT_LOG_LEVEL, deploy.resultBucket is \
-                    BATCAT_DEPLOY_RESULT_BUCKET), then --set and the logging flags. \
+                    BATCAT_… (log.level is BATCAT_LOG_LEVEL, serve.keysFile is \
+                    BATCAT_SERVE_KEYS_FILE), then --set and the logging flags. \
                     Values whose keys look secret (password, secret, token, key, credential) \
                     are shown as <redacted>.
 

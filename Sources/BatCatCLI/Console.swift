@@ -9,10 +9,10 @@ enum Console {
     /// Writes data to standard output.
     static func out(_ text: String) { standardOutput.write(text) }
 
-    /// Writes a message to standard error.
-    static func err(_ text: String) { standardError.write(text) }
+    /// Writes a message to standard error, with any URL's password redacted.
+    static func err(_ text: String) { standardError.write(Redaction.redactingURLSecrets(text)) }
 
-    /// Writes an error and its hints to standard error.
+    /// Writes an error, its causes and its hints to standard error (passwords in URLs redacted).
     static func error(_ error: any ReportableError) {
         var text = "error: \(error.message)\n"
         for hint in error.hints { text += "hint: \(hint)\n" }

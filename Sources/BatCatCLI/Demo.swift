@@ -39,7 +39,10 @@ extension BatCat {
                 "Where to make the demo project (default: a new folder under the system's temporary folder).", valueName: "dir"))
         var dir: String?
 
-        @Option(help: ArgumentHelp("The examples folder (default: the one this binary was built with).", valueName: "dir"))
+        @Option(
+            help: ArgumentHelp(
+                "A folder of examples to use instead of the ones built into the binary (diabetes-bmi/diabetes.csv, breast-cancer/biopsy.csv).",
+                valueName: "dir"))
         var examples: String?
 
         @Flag(name: .customLong("keep-serving"), help: "Leave the server running and print a curl line to try.")
@@ -48,10 +51,10 @@ extension BatCat {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            var logger = try global.bootstrapLoggingFromFlags(label: "batcat.demo")
+            var logger = try global.bootstrapLoggingFromConfiguration(label: "batcat.demo")
             logger.logLevel = global.verbose ? .debug : .warning
             let start = ContinuousClock.now
-            let examplesFolder = try Demo.examplesFolder(examples)
+            let data = try Demo.exampleData(examples)
             let parent = URL(
                 fileURLWithPath: dir
                     ?? FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -62,11 +65,9 @@ extension BatCat {
             let root = project.folder
             func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
             Console.out("BatCat demo in \(root.path)\n\n")
-            Console.out("1. Project   scaffolded demo/ (\(project.created.count) files): data/, model/, config.json, deploy/, docs/\n")
+            Console.out("1. Project   scaffolded demo/ (\(project.created.count) files): data/, model/, config.json, train.yaml, docs/\n")
 
-            for (example, data) in [("diabetes-bmi", "diabetes.csv"), ("breast-cancer", "biopsy.csv")] {
-                try FileManager.default.copyItem(atPath: "\(examplesFolder)/\(example)/\(data)", toPath: path("data/raw/\(data)"))
-            }
+            for (file, text) in data { try AtomicFile.write(Array(text.utf8), to: path("data/raw/\(file)")) }
             try Data(Demo.diabetesSpec.utf8).write(to: URL(fileURLWithPath: path("diabetes-bmi.yaml")))
             try Data(Demo.breastCancerSpec.utf8).write(to: URL(fileURLWithPath: path("breast-cancer.yaml")))
             let quiet = Progress(enabled: false)
@@ -150,19 +151,23 @@ extension BatCat {
             Console.err("Demo finished in \(Console.seconds(since: start)); the server stopped.\n")
         }
 
-        /// The examples shipped with the source this binary was built from, or the folder given.
-        static func examplesFolder(_ given: String?) throws -> String {
-            let candidates = [
-                given,
-                URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-                    .appendingPathComponent("examples").path, "examples",
-            ].compactMap { $0 }
-            for candidate in candidates where FileManager.default.fileExists(atPath: "\(candidate)/diabetes-bmi/diabetes.csv") {
-                return candidate
+        /// The demo's data files by name: the examples built into the binary, or those of the folder given (which must
+        /// hold them).
+        static func exampleData(_ given: String?) throws -> [(name: String, text: String)] {
+            guard let given else {
+                return EmbeddedExamples.files.map { ((($0.path as NSString).lastPathComponent), $0.text) }
             }
-            throw CLIError(
-                "cannot find the bundled examples (looked in \(candidates.joined(separator: ", ")))",
-                hints: ["run the demo from the BatCat source folder, or pass --examples PATH/TO/examples"])
+            var out: [(name: String, text: String)] = []
+            for (path, _) in EmbeddedExamples.files {
+                let file = (given as NSString).appendingPathComponent(path)
+                guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                    throw CLIError(
+                        "--examples \(given) has no readable \(path)",
+                        hints: ["give a folder laid out as BatCat's examples/ (\(EmbeddedExamples.files.map(\.path).joined(separator: ", "))), or leave --examples out to use the built-in ones"])
+                }
+                out.append(((path as NSString).lastPathComponent, text))
+            }
+            return out
         }
 
         static func post(_ url: String, body: String, key: String) async throws -> String {

@@ -36,11 +36,12 @@ extension BatCat {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            let logger = try global.bootstrapLoggingFromFlags(label: "batcat.describe")
+            let logger = try global.bootstrapLoggingFromConfiguration(label: "batcat.describe")
             let start = ContinuousClock.now
             let options = try csv.options(columns: columnList(columns))
             let (frame, report) = try CSVReader(options: options).readWithReport(stream: FileByteStream(path: ObjectStores.localPath(file)))
             csv.warnIfOneColumn(frame.columnNames, readWith: options, file: file, logger: logger)
+            logger.debug("data read", metadata: ["data.path": "\(file)", "data.rows": "\(frame.rowCount)", "data.columns": "\(frame.columns.count)"])
             let description = try frame.describe()
             switch format {
             case .text: Console.out(description.table())
@@ -91,11 +92,12 @@ extension BatCat {
         }
 
         func run() async throws {
-            let logger = try global.bootstrapLoggingFromFlags(label: "batcat.head")
+            let logger = try global.bootstrapLoggingFromConfiguration(label: "batcat.head")
             var options = try csv.options(columns: columnList(columns))
             options.blockSize = 1 << 16
             let chunks = try CSVReader(options: options).chunks(stream: FileByteStream(path: ObjectStores.localPath(file)), rows: n)
             csv.warnIfOneColumn(chunks.schema.names, readWith: options, file: file, logger: logger)
+            logger.debug("data opened", metadata: ["data.path": "\(file)", "data.columns": "\(chunks.schema.names.count)"])
             var writer = CSVWriter(sink: MemoryByteSink())
             if let first = try chunks.next() {
                 try writer.write(first)

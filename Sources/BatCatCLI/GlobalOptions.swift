@@ -22,8 +22,45 @@ struct GlobalOptions: ParsableArguments {
         help: ArgumentHelp("Override a configuration value, e.g. --set log.level=debug. Repeatable.", valueName: "key=value"))
     var overrides: [String] = []
 
-    @Option(name: .customLong("project"), help: ArgumentHelp("The project folder whose config.json is read.", valueName: "dir"))
-    var projectDirectory: String = "."
+    @Option(
+        name: .customLong("project"),
+        help: ArgumentHelp(
+            "The project folder whose config.json is read (default: the nearest folder above the current one that has a config.json or config.yaml).",
+            valueName: "dir"))
+    var projectOption: String?
+
+    @Option(
+        name: .customLong("registry"),
+        help: ArgumentHelp(
+            "The model registry: a SQLite file (path or sqlite:///path); overrides BATCAT_REGISTRY and registry.path.",
+            valueName: "url"))
+    var registry: String?
+
+    /// The project folder: `--project`, else the nearest folder at or above the current one holding a config file,
+    /// else the current folder.
+    var projectDirectory: String { projectOption ?? GlobalOptions.enclosingProject() ?? "." }
+
+    /// The nearest folder at or above the current one with `config.json`, `config.yaml` or `config.yml`, as git finds
+    /// its repository.
+    static func enclosingProject(from start: String = FileManager.default.currentDirectoryPath) -> String? {
+        var folder = URL(fileURLWithPath: start).standardizedFileURL
+        while true {
+            for name in ["config.json", "config.yaml", "config.yml"]
+            where FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path) {
+                return folder.path == FileManager.default.currentDirectoryPath ? "." : folder.path
+            }
+            let parent = folder.deletingLastPathComponent()
+            if parent.path == folder.path { return nil }
+            folder = parent
+        }
+    }
+
+    /// Where the registry is: `--registry`, else `BATCAT_REGISTRY`, else the project's `registry.path` setting.
+    func registryLocation(_ settings: Settings) throws -> RegistryLocation {
+        let environment = ProcessInfo.processInfo.environment["BATCAT_REGISTRY"].flatMap { $0.isEmpty ? nil : $0 }
+        let given = registry.map { ($0, "--registry") } ?? environment.map { ($0, "BATCAT_REGISTRY") }
+        return try RegistryLocation(settings: settings, projectDirectory: projectDirectory, given: given)
+    }
 
     func validate() throws {
         if verbose && quiet {
@@ -65,9 +102,10 @@ struct GlobalOptions: ParsableArguments {
         return Logger(label: label)
     }
 
-    /// Sets logging up from the flags alone, for commands that work outside a project.
-    func bootstrapLoggingFromFlags(label: String) throws(CoreError) -> Logger {
-        try bootstrapLogging(Settings(layers: [.defaults(GlobalOptions.defaults)]).adding(commandLineOverrides()), label: label)
+    /// Sets logging up from the resolved configuration: the enclosing project's config files (when there is a
+    /// project), the environment and the flags, as every command reads them.
+    func bootstrapLoggingFromConfiguration(label: String) throws(CoreError) -> Logger {
+        try bootstrapLogging(try settings(), label: label)
     }
 }
 

@@ -31,7 +31,7 @@ extension BatCat {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            _ = try global.bootstrapLoggingFromFlags(label: "batcat.evaluate")
+            _ = try global.bootstrapLoggingFromConfiguration(label: "batcat.evaluate")
             let start = ContinuousClock.now
             let model = try ArtifactFile.load(artifact)
             let frame = try CSVReader(options: try csv.options()).read(path: ObjectStores.localPath(data))
@@ -100,7 +100,7 @@ extension BatCat {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            _ = try global.bootstrapLoggingFromFlags(label: "batcat.predict")
+            _ = try global.bootstrapLoggingFromConfiguration(label: "batcat.predict")
             let start = ContinuousClock.now
             // Checked before any work: a URL is not a place this build can write to.
             let outputPath = try output.map { try ObjectStores.localPath($0) }
@@ -147,7 +147,7 @@ extension BatCat {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            _ = try global.bootstrapLoggingFromFlags(label: "batcat.inspect")
+            _ = try global.bootstrapLoggingFromConfiguration(label: "batcat.inspect")
             let model = try ArtifactFile.load(artifact)
             if format == .json {
                 Console.out(String(decoding: try model.fileBytes(), as: UTF8.self))

@@ -12,9 +12,10 @@ extension BatCat {
             abstract: "Create a new data-science project folder.",
             discussion: """
                 Creates NAME/ with data/{raw,train,test,result,tmp}, model/, notebook/, script/, \
-                test/, report/, log/, docs/, deploy/, a README, a .gitignore that keeps data out of \
-                git, config.json with a config.prod.json overlay, deploy/config.json and a \
-                training spec, then prints the tree.
+                test/, report/, log/, docs/, a README, a .gitignore that keeps data out of git, \
+                config.json with a config.prod.json overlay, and train.yaml with example data in \
+                data/raw/, then prints the tree. In the project, `batcat train` trains and registers \
+                the example, and `batcat score` and `batcat serve` use it.
 
                 Examples:
                   batcat new churn-model            create ./churn-model
@@ -45,7 +46,7 @@ extension BatCat {
         }
 
         func run() async throws {
-            let logger = try global.bootstrapLoggingFromFlags(label: "batcat.new")
+            let logger = try global.bootstrapLoggingFromConfiguration(label: "batcat.new")
             let projectName = try name ?? promptForName()
             let start = ContinuousClock.now
             let scaffold = try ProjectScaffold(name: projectName)
@@ -56,7 +57,7 @@ extension BatCat {
             if !result.kept.isEmpty { summary += ", \(plural(result.kept.count, "existing file")) kept" }
             summary += " in \(Console.seconds(since: start))\n"
             summary +=
-                "next: cd \(parent == "." ? projectName : (parent as NSString).appendingPathComponent(projectName)) && batcat config show\n"
+                "next: cd \(parent == "." ? projectName : (parent as NSString).appendingPathComponent(projectName)) && batcat train\n"
             Console.err(summary)
         }
 

@@ -14,13 +14,42 @@ struct RegistryLocation {
     static let defaultDatabase = "model/registry.sqlite"
     static let defaultStore = "model/artifacts"
 
-    init(settings: Settings, projectDirectory: String) throws {
+    /// The registry of the project in `projectDirectory`; `given` (a value and where it came from) overrides
+    /// `registry.path`. A URL of a scheme this build cannot open is refused, naming the setting, before anything is
+    /// made on disk.
+    init(settings: Settings, projectDirectory: String, given: (value: String, origin: String)? = nil) throws {
         func resolve(_ path: String) -> String {
-            path.hasPrefix("/") || path.contains("://") ? path : (projectDirectory as NSString).appendingPathComponent(path)
+            path.hasPrefix("/") ? path : (projectDirectory as NSString).appendingPathComponent(path)
         }
-        databasePath = resolve(try settings.string("registry.path") ?? RegistryLocation.defaultDatabase)
-        store = resolve(try settings.string("registry.store") ?? RegistryLocation.defaultStore)
+        let database = try given ?? settings.string("registry.path").map { ($0, settings.winningEntry(for: "registry.path")?.origin ?? "registry.path") }
+        databasePath = resolve(try RegistryLocation.sqlitePath(database?.0 ?? RegistryLocation.defaultDatabase, origin: database?.1 ?? "registry.path"))
+        let storeSetting = try settings.string("registry.store") ?? RegistryLocation.defaultStore
+        do {
+            store = resolve(try ObjectStores.localPath(storeSetting))
+        } catch {
+            throw CLIError(
+                "registry.store (from \(settings.winningEntry(for: "registry.store")?.origin ?? "the configuration")) is '\(storeSetting)': \(error.message)",
+                hints: error.hints)
+        }
         requireApproval = try settings.bool("registry.requireApproval") ?? false
+    }
+
+    /// The file a registry location names: a plain path, `file:///path`, `sqlite:///abs/path` or `sqlite:relative/path`.
+    static func sqlitePath(_ location: String, origin: String) throws -> String {
+        if location.hasPrefix("sqlite://") { return String(location.dropFirst("sqlite://".count)) }
+        if location.hasPrefix("sqlite:") { return String(location.dropFirst("sqlite:".count)) }
+        if location.hasPrefix("file://") { return String(location.dropFirst("file://".count)) }
+        // A URL (`scheme://…`, or `postgresql:…`) is never taken for a file name.
+        if let url = location.firstMatch(of: /^([A-Za-z][A-Za-z0-9+.\-]*):(\/\/)?/), url.2 != nil || url.1.lowercased().hasPrefix("postgres") {
+            let scheme = String(url.1)
+            throw CLIError(
+                "the registry location from \(origin) is a '\(scheme)' URL (\(location)), which this version of BatCat cannot open",
+                hints: [
+                    "give a SQLite file: a path such as model/registry.sqlite, or sqlite:///absolute/path/registry.sqlite",
+                    "a registry on PostgreSQL is not part of this version",
+                ])
+        }
+        return location
     }
 
     func open() throws -> Registry {
@@ -40,7 +69,7 @@ struct RegistryOptions: ParsableArguments {
     func open(label: String) throws -> Registry {
         let settings = try global.settings()
         _ = try global.bootstrapLogging(settings, label: label)
-        return try RegistryLocation(settings: settings, projectDirectory: global.projectDirectory).open()
+        return try global.registryLocation(settings).open()
     }
 
     /// Who is acting: `--by`, else `$USER`.

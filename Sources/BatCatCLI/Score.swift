@@ -166,7 +166,7 @@ extension BatCat {
                 let loaded = try ArtifactFile.load(artifact)
                 return (loaded.name, nil, loaded)
             }
-            let registry = try RegistryLocation(settings: settings, projectDirectory: global.projectDirectory).open()
+            let registry = try global.registryLocation(settings).open()
             let chosen = try await registry.resolve(model!, version.map { .version($0) } ?? .stage(stage ?? .production))
             return (model!, chosen.version, try await registry.artifact(for: chosen))
         }

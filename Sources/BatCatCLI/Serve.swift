@@ -117,7 +117,7 @@ extension BatCat {
                 let loaded = try ArtifactFile.load(artifact)
                 live = LiveModel(try ServedModel(name: loaded.name, version: nil, artifact: loaded))
             } else if let model, !variant.isEmpty {
-                let registry = try RegistryLocation(settings: settings, projectDirectory: global.projectDirectory).open()
+                let registry = try global.registryLocation(settings).open()
                 var variants: [LiveModel.Variant] = []
                 for pair in variant {
                     let parts = pair.split(separator: "=").map(String.init)
@@ -139,7 +139,7 @@ extension BatCat {
                     return watcher.serving(live)
                 }
             } else if let model {
-                let registry = try RegistryLocation(settings: settings, projectDirectory: global.projectDirectory).open()
+                let registry = try global.registryLocation(settings).open()
                 let selector: VersionSelector = version.map { .version($0) } ?? alias.map { .alias($0) } ?? .stage(stage ?? .production)
                 let chosen = try await registry.resolve(model, selector)
                 live = LiveModel(try ServedModel(name: model, version: chosen.version, artifact: try await registry.artifact(for: chosen)))

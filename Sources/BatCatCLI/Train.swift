@@ -21,13 +21,14 @@ extension BatCat {
                 The same spec and data give the same artifact, byte for byte.
 
                 Examples:
+                  batcat train                    the project's train.yaml
                   batcat train examples/diabetes-bmi/train.yaml
                   batcat train spec.yaml --output model/churn.json --format json
                 """
         )
 
-        @Argument(help: "The training spec: a .yaml, .yml or .json file.")
-        var spec: String
+        @Argument(help: "The training spec: a .yaml, .yml or .json file (default: the project's train.yaml).")
+        var spec: String?
 
         @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the artifact (overrides the spec's output).", valueName: "path"))
         var output: String?
@@ -37,8 +38,21 @@ extension BatCat {
 
         @OptionGroup var global: GlobalOptions
 
+        /// The spec given, or the project's `train.yaml` (`.yml`, `.json`).
+        func specPath() throws -> String {
+            if let spec { return spec }
+            for name in ["train.yaml", "train.yml", "train.json"] {
+                let path = (global.projectDirectory as NSString).appendingPathComponent(name)
+                if FileManager.default.fileExists(atPath: path) { return path }
+            }
+            throw CLIError(
+                "no training spec was given, and there is no train.yaml in the project folder (\(global.projectDirectory == "." ? "the current folder" : global.projectDirectory))",
+                hints: ["pass the spec: batcat train path/to/spec.yaml", "or start a project with one: batcat new NAME"])
+        }
+
         func run() async throws {
-            let logger = try global.bootstrapLoggingFromFlags(label: "batcat.train")
+            let logger = try global.bootstrapLoggingFromConfiguration(label: "batcat.train")
+            let spec = try specPath()
             let start = ContinuousClock.now
             let progress = Progress(enabled: !global.quiet, logger: logger)
             let run = try TrainingRun(spec: spec, output: output, logger: logger, progress: progress)
@@ -88,7 +102,7 @@ extension BatCat {
             }
             if let registration = run.spec.register {
                 let settings = try global.settings()
-                let registry = try RegistryLocation(settings: settings, projectDirectory: global.projectDirectory).open()
+                let registry = try global.registryLocation(settings).open()
                 let actor = RegistryOptions.actor(nil)
                 var version = try await registry.register(
                     Array(try Data(contentsOf: URL(fileURLWithPath: outputPath))), model: registration.model, by: actor,

@@ -108,8 +108,9 @@ public final class LogRouter: Sendable {
 
     func write(level: Logger.Level, label: String, message: String, metadata: Logger.Metadata) {
         let (options, file) = state.withLock { ($0.options, $0.file) }
-        let line = LogLineFormatter.line(
-            format: options.format, date: Date(), level: level, label: label, message: message, metadata: metadata)
+        // A URL's password never reaches a log line, whoever wrote the message or the metadata.
+        let line = Redaction.redactingURLSecrets(
+            LogLineFormatter.line(format: options.format, date: Date(), level: level, label: label, message: message, metadata: metadata))
         if options.console { standardError.write(line) }
         file?.write(line)
     }

@@ -16,8 +16,18 @@ public enum Redaction {
         return secretWords.contains { lowered.contains($0) }
     }
 
+    /// `text` with the password of every URL in it replaced by ``placeholder``: `postgresql://ml:s3cret@db/x` becomes
+    /// `postgresql://ml:<redacted>@db/x`, and a query's `password=`, `secret=` or `token=` value likewise. Messages
+    /// and log lines pass through this before they are printed.
+    public static func redactingURLSecrets(_ text: String) -> String {
+        guard text.contains("://") || text.contains("=") else { return text }
+        var out = text.replacing(/([A-Za-z][A-Za-z0-9+.\-]*:\/\/[^\s:\/@]*):[^\s@\/]*@/) { match in "\(match.1):\(placeholder)@" }
+        out = out.replacing(/([?&](?i:password|passwd|pwd|secret|token|sslpassword)=)[^&\s'"]*/) { match in "\(match.1)\(placeholder)" }
+        return out
+    }
+
     /// The value itself, or ``placeholder`` when the key looks secret.
     public static func displayValue(_ value: String, forKey key: String) -> String {
-        isSecret(key: key) ? placeholder : value
+        isSecret(key: key) ? placeholder : redactingURLSecrets(value)
     }
 }

@@ -138,8 +138,8 @@ public struct ConfigLayer: Sendable {
 ///
 /// Precedence, lowest to highest: built-in defaults, the base file (`config.json` or `config.yaml`),
 /// the overlay `config.<env>.json` chosen by `BATCAT_ENV`, environment variables `BATCAT_…`, and
-/// command-line overrides. A key `deploy.resultBucket` is read from the environment as
-/// `BATCAT_DEPLOY_RESULT_BUCKET`.
+/// command-line overrides. A key `serve.keysFile` is read from the environment as
+/// `BATCAT_SERVE_KEYS_FILE`.
 ///
 /// ## Topics
 /// - ``load(directory:environment:overrides:defaults:)``
@@ -154,6 +154,16 @@ public struct Settings: Sendable {
     public static let environmentPrefix = "BATCAT_"
     /// The variable that chooses the overlay file.
     public static let environmentSelector = "BATCAT_ENV"
+
+    /// Every key BatCat reads. An environment variable maps to one of these (or to a key in a config file) before
+    /// it is taken apart at its underscores, so `BATCAT_SERVE_KEYS_FILE` is `serve.keysFile`; `--set` of a
+    /// key that is neither here nor in a config file is an error that suggests the nearest known key.
+    public static let knownKeys: [String] = [
+        "log.level", "log.format", "log.file",
+        "registry.path", "registry.store", "registry.requireApproval",
+        "serve.host", "serve.port", "serve.keysFile", "serve.rateLimit", "serve.burst", "serve.capture.dir", "serve.capture.fraction",
+        "project.name",
+    ]
 
     /// The sources, lowest precedence first.
     public let layers: [ConfigLayer]
@@ -193,7 +203,15 @@ public struct Settings: Sendable {
             }
             layers.append(try .file(at: overlay.path, displayName: overlay.display))
         }
-        let knownKeys = Set(layers.flatMap { $0.entries.keys })
+        let knownKeys = Set(layers.flatMap { $0.entries.keys } + Settings.knownKeys)
+        for override in overrides where !knownKeys.contains(override.key) {
+            let nearest = knownKeys.min { Settings.distance($0, override.key) < Settings.distance($1, override.key) }
+            var hints = ["the settings are: \(Settings.knownKeys.joined(separator: ", "))"]
+            if let nearest, Settings.distance(nearest, override.key) <= max(2, override.key.count / 4) {
+                hints.insert("did you mean '\(nearest)'?", at: 0)
+            }
+            throw CoreError(.configBadOverride, "\(override.origin) names '\(override.key)', which is not a setting", hints: hints)
+        }
         layers.append(environmentLayer(environment, knownKeys: knownKeys))
         layers.append(.commandLine(overrides))
         return Settings(layers: layers.filter { !$0.entries.isEmpty || $0.kind == .file })
@@ -245,6 +263,21 @@ public struct Settings: Sendable {
             let key = String(pair[..<equals])
             self.init(key: key, value: String(pair[pair.index(after: equals)...]), origin: "--set \(key)")
         }
+    }
+
+    /// The edit distance between two keys, case-insensitively, for "did you mean".
+    static func distance(_ a: String, _ b: String) -> Int {
+        let x = Array(a.lowercased())
+        let y = Array(b.lowercased())
+        var previous = Array(0...y.count)
+        for i in 1...max(x.count, 1) where !x.isEmpty {
+            var current = [i] + [Int](repeating: 0, count: y.count)
+            for j in 1...max(y.count, 1) where !y.isEmpty {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return x.isEmpty ? y.count : previous[y.count]
     }
 
     /// The environment variable (without the `BATCAT_` prefix) that sets a dotted key:
@@ -369,7 +402,8 @@ public struct Settings: Sendable {
         return keys.compactMap { key in
             guard let entry = winningEntry(for: key) else { return nil }
             let secret = Redaction.isSecret(key: key)
-            return EffectiveEntry(key: key, value: secret ? Redaction.placeholder : entry.text, source: entry.origin, redacted: secret)
+            let shown = Redaction.displayValue(entry.text, forKey: key)
+            return EffectiveEntry(key: key, value: shown, source: entry.origin, redacted: secret || shown != entry.text)
         }
     }
 }

@@ -59,9 +59,8 @@ public struct ProjectScaffold: Sendable {
             File(path: "docs/README.md", contents: ScaffoldTemplates.docsGuide(name: name)),
             File(path: "config.json", contents: ScaffoldTemplates.config(name: name)),
             File(path: "config.prod.json", contents: ScaffoldTemplates.prodConfig),
-            File(path: "deploy/config.json", contents: ScaffoldTemplates.deployConfig(name: name)),
-            File(path: "deploy/README.md", contents: ScaffoldTemplates.deployGuide),
             File(path: "train.yaml", contents: ScaffoldTemplates.trainingSpec(name: name)),
+            File(path: "data/raw/biopsy.csv", contents: EmbeddedExamples.biopsy),
         ]
         files += ProjectScaffold.emptyFolders.map { File(path: "\($0)/.gitkeep", contents: "") }
         return files

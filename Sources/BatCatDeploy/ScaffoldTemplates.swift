@@ -9,12 +9,16 @@ enum ScaffoldTemplates {
         ## Run the example
 
         ```sh
-        batcat config show          # the effective configuration and where each value comes from
-        batcat train train.yaml     # train the model described in train.yaml
+        batcat config show                                   # the configuration, and where each value comes from
+        batcat train                                         # trains train.yaml, registers \(name) in production
+        batcat score --model \(name) --input data/raw --output data/result
+        batcat keys new me --file keys.txt                   # an API key for the server (printed once)
+        batcat serve --model \(name) --keys-file keys.txt     # serves it on 127.0.0.1:8080
         ```
 
-        Put raw data in `data/raw/`; prepared splits go to `data/train/` and `data/test/`, predictions
-        to `data/result/`. Trained models are written to `model/`, logs to `log/`.
+        `train.yaml` trains on the example data in `data/raw/biopsy.csv`; put your own data in `data/raw/`
+        and change the spec. Trained models and the registry are in `model/`, predictions in `data/result/`,
+        logs in `log/`. Every command finds the project from any folder inside it.
 
         ## Layout
 
@@ -27,7 +31,6 @@ enum ScaffoldTemplates {
         | `test/` | tests of the project's own code |
         | `report/` | generated reports |
         | `docs/` | how the project is documented (start with `docs/README.md`) |
-        | `deploy/` | deployment settings (`deploy/config.json`, explained in `deploy/README.md`) |
         | `log/` | log files |
 
         ## Configuration
@@ -104,14 +107,9 @@ enum ScaffoldTemplates {
             "level": "info",
             "format": "human"
           },
-          "paths": {
-            "raw": "data/raw",
-            "train": "data/train",
-            "test": "data/test",
-            "result": "data/result",
-            "tmp": "data/tmp",
-            "model": "model",
-            "report": "report"
+          "registry": {
+            "path": "model/registry.sqlite",
+            "store": "model/artifacts"
           }
         }
 
@@ -129,49 +127,26 @@ enum ScaffoldTemplates {
 
         """
 
-    static func deployConfig(name: String) -> String {
-        """
-        {
-          "project": "\(name)",
-          "purpose": "REPLACE: one sentence on what the deployed model is for",
-          "resultBucket": "REPLACE: s3://bucket/prefix where batch results are written",
-          "region": "REPLACE: AWS region, for example eu-west-1",
-          "partition": "aws",
-          "executionRole": "REPLACE: arn:aws:iam::ACCOUNT:role/NAME that jobs and endpoints run as"
-        }
-
-        """
-    }
-
-    static let deployGuide = """
-        # Deployment settings
-
-        `config.json` in this folder describes where the project runs. Every `REPLACE:` value must be
-        filled in before anything is deployed.
-
-        | key | meaning | example |
-        | --- | --- | --- |
-        | `project` | the project's name; used to name jobs, endpoints and buckets' prefixes | `churn-model` |
-        | `purpose` | one sentence on what the deployed model is for; recorded as a tag on resources | `Scores customers' churn risk nightly` |
-        | `resultBucket` | the S3 location that batch results are written to | `s3://acme-ml/churn/results` |
-        | `region` | the AWS region that jobs and endpoints run in | `eu-west-1` |
-        | `partition` | the AWS partition: `aws`, `aws-cn` or `aws-us-gov` | `aws` |
-        | `executionRole` | the IAM role that jobs and endpoints assume | `arn:aws:iam::123456789012:role/churn-ml` |
-
-        Credentials never go in this file: they come from the environment or the platform's role.
-
-        """
-
     static func trainingSpec(name: String) -> String {
         """
-        # Training spec for \(name).
+        # Training spec for \(name): `batcat train` reads it (paths are relative to this file).
         #
-        # The training-spec format is defined with `batcat train`, which this version of BatCat does
-        # not have yet; this file marks where the spec lives and names what it will hold:
-        # the data source, the target column, the features, the split, the preprocessing steps,
-        # the estimator and its hyperparameters, the metrics, the gate a model must pass, the seed
-        # and the output path.
-        project: \(name)
+        # The example: benign (2) or malignant (4) from nine cell measurements of the Wisconsin breast-cancer
+        # data in data/raw/biopsy.csv. Replace the data, the target and the steps with your own; every key is
+        # described in BatCat's README ("Training specs").
+        name: \(name)
+        data: data/raw/biopsy.csv
+        target: class
+        exclude: [id]
+        split: {method: stratified, test: 0.2}
+        preprocessing:
+          - {name: impute, type: simpleImputer, strategy: median, addIndicator: true}
+          - {name: scale, type: standardScaler}
+        estimator: {type: logisticRegression}
+        gate: ["accuracy >= 0.9"]
+        seed: 7
+        output: model/\(name).model.json
+        register: {model: \(name), stage: production}
 
         """
     }

@@ -14,7 +14,7 @@ struct DemoCommandTests {
             stdout == """
                 BatCat demo in <dir>/demo
 
-                1. Project   scaffolded demo/ (19 files): data/, model/, config.json, deploy/, docs/
+                1. Project   scaffolded demo/ (18 files): data/, model/, config.json, train.yaml, docs/
                 2. Train     diabetes-bmi   linear regression, r2 0.4726, rmse 50.48 on the last 20 rows
                              breast-cancer  logistic regression, accuracy 0.9857, roc_auc 0.9975 on 140 held-out rows
                 3. Register  diabetes-bmi version 1 and breast-cancer version 1, both promoted to production

@@ -11,7 +11,8 @@ struct NewCommandTests {
         ├── config.prod.json
         ├── data/
         │   ├── raw/
-        │   │   └── .gitkeep
+        │   │   ├── .gitkeep
+        │   │   └── biopsy.csv
         │   ├── result/
         │   │   └── .gitkeep
         │   ├── test/
@@ -20,9 +21,6 @@ struct NewCommandTests {
         │   │   └── .gitkeep
         │   └── train/
         │       └── .gitkeep
-        ├── deploy/
-        │   ├── README.md
-        │   └── config.json
         ├── docs/
         │   └── README.md
         ├── log/
@@ -49,7 +47,7 @@ struct NewCommandTests {
             transcript
                 == Transcript(
                     stdout: Self.demoTree,
-                    stderr: "Created project demo: 19 files added in <t> s\nnext: cd demo && batcat config show\n",
+                    stderr: "Created project demo: 18 files added in <t> s\nnext: cd demo && batcat train\n",
                     status: 0))
     }
 
@@ -81,7 +79,7 @@ struct NewCommandTests {
             transcript
                 == Transcript(
                     stdout: Self.demoTree,
-                    stderr: "Created project demo: 1 file added, 18 existing files kept in <t> s\nnext: cd demo && batcat config show\n",
+                    stderr: "Created project demo: 1 file added, 17 existing files kept in <t> s\nnext: cd demo && batcat train\n",
                     status: 0))
         #expect(try work.read("demo/README.md") == "edited\n")
         #expect(try work.read("demo/config.json").contains("\"project\""))
@@ -122,7 +120,7 @@ struct NewCommandTests {
                     stdout: "",
                     stderr: """
                         error: Missing the project NAME: standard input is not a terminal, so it cannot be asked for. Pass it as `batcat new NAME`.
-                        Usage: batcat new [<name>] [--force] [--in <dir>] [--verbose] [--quiet] [--log-file <path>] [--log-format <log-format>] [--set <key=value> ...] [--project <dir>]
+                        Usage: batcat new [<name>] [--force] [--in <dir>] [--verbose] [--quiet] [--log-file <path>] [--log-format <log-format>] [--set <key=value> ...] [--project <dir>] [--registry <url>]
                           See 'batcat new --help' for more information.
 
                         """,

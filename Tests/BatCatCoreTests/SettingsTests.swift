@@ -121,7 +121,7 @@ struct SettingsTests {
         let folder = try TemporaryFolder()
         try folder.write(
             "config.json",
-            #"{"database": {"password": "hunter2", "host": "db"}, "keys": {"file": "keys.txt"}, "aws": {"secretAccessKey": "abc"}}"#)
+            #"{"database": {"password": "hunter2", "host": "db"}, "keys": {"file": "keys.txt"}, "aws": {"secretAccessKey": "abc"}, "service": {"credential": "file"}}"#)
         let settings = try Settings.load(
             directory: folder.path, environment: ["BATCAT_API_TOKEN": "tok"],
             overrides: [.init(key: "service.credential", value: "c", origin: "--set service.credential")])

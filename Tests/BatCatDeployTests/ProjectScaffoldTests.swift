@@ -34,16 +34,27 @@ struct ProjectScaffoldTests {
         ] {
             #expect(FileManager.default.fileExists(atPath: result.folder.appendingPathComponent("\(folder)/.gitkeep").path))
         }
-        for json in ["config.json", "config.prod.json", "deploy/config.json"] {
+        for json in ["config.json", "config.prod.json"] {
             let data = try Data(contentsOf: result.folder.appendingPathComponent(json))
             #expect(try JSONSerialization.jsonObject(with: data) is [String: Any], "\(json) is not a JSON object")
         }
-        let deploy =
-            try JSONSerialization.jsonObject(with: Data(contentsOf: result.folder.appendingPathComponent("deploy/config.json")))
-            as? [String: String]
-        #expect(deploy.map { Set($0.keys) } == ["project", "purpose", "resultBucket", "region", "partition", "executionRole"])
-        let guide = try String(contentsOf: result.folder.appendingPathComponent("deploy/README.md"), encoding: .utf8)
-        for key in deploy?.keys.sorted() ?? [] { #expect(guide.contains("`\(key)`"), "deploy/README.md does not document \(key)") }
+        // The training spec names the example data the scaffold ships, and registers the model under the project's name.
+        let spec = try String(contentsOf: result.folder.appendingPathComponent("train.yaml"), encoding: .utf8)
+        #expect(spec.contains("data: data/raw/biopsy.csv") && spec.contains("register: {model: demo, stage: production}"))
+        let data = try String(contentsOf: result.folder.appendingPathComponent("data/raw/biopsy.csv"), encoding: .utf8)
+        #expect(data == EmbeddedExamples.biopsy)
+        #expect(!FileManager.default.fileExists(atPath: result.folder.appendingPathComponent("deploy").path))
+    }
+
+    @Test("The examples built into the binary are the files under examples/ (examples/embed-examples.py writes them)")
+    func embeddedExamples() throws {
+        let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("examples")
+        #expect(EmbeddedExamples.files.count == 2)
+        for (path, text) in EmbeddedExamples.files {
+            let file = try String(contentsOf: examples.appendingPathComponent(path), encoding: .utf8)
+            #expect(file == text, "\(path) differs from its built-in copy: run examples/embed-examples.py")
+        }
     }
 
     @Test("An existing folder that is not empty is refused without --force")
