@@ -194,20 +194,6 @@ extension BatCat {
 
             """
 
-        static let breastCancerSpec = """
-            name: breast-cancer
-            data: data/raw/biopsy.csv
-            target: class
-            exclude: [id]
-            split: {method: stratified, test: 0.2}
-            preprocessing:
-              - {name: impute, type: simpleImputer, strategy: median, addIndicator: true}
-              - {name: scale, type: standardScaler}
-            estimator: {type: logisticRegression}
-            gate: ["accuracy >= 0.9"]
-            seed: 7
-            output: model/breast-cancer.json
-
-            """
+        static let breastCancerSpec = ProjectScaffold.exampleSpec(name: "breast-cancer", register: false)
     }
 }

@@ -51,6 +51,12 @@ public struct ProjectScaffold: Sendable {
         "log", "model", "test", "notebook", "report", "script",
     ]
 
+    /// The example training spec a new project ships (breast-cancer data in `data/raw/biopsy.csv`), for a model
+    /// named `name`; `register` adds registering it in production.
+    public static func exampleSpec(name: String, register: Bool) -> String {
+        ScaffoldTemplates.trainingSpec(name: name, register: register)
+    }
+
     /// Every file the scaffold writes.
     public var files: [File] {
         var files = [

@@ -127,7 +127,7 @@ enum ScaffoldTemplates {
 
         """
 
-    static func trainingSpec(name: String) -> String {
+    static func trainingSpec(name: String, register: Bool = true) -> String {
         """
         # Training spec for \(name): `batcat train` reads it (paths are relative to this file).
         #
@@ -146,8 +146,7 @@ enum ScaffoldTemplates {
         gate: ["accuracy >= 0.9"]
         seed: 7
         output: model/\(name).model.json
-        register: {model: \(name), stage: production}
-
+        \(register ? "register: {model: \(name), stage: production}\n" : "")
         """
     }
 }
