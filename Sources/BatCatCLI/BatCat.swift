@@ -1,5 +1,6 @@
 import ArgumentParser
 import BatCatCore
+import BatCatData
 import Foundation
 
 /// The `batcat` command: tabular machine learning from raw data to a production endpoint.
@@ -53,8 +54,57 @@ public struct BatCat: AsyncParsableCommand {
         Foundation.exit(status)
     }
 
+    /// The flags every command takes, with whether each takes a value: given before the command's name
+    /// (`batcat -v train spec.yaml`), they are moved after it.
+    static let globalFlags: [String: Bool] = [
+        "-v": false, "--verbose": false, "-q": false, "--quiet": false, "--log-file": true, "--log-format": true, "--set": true,
+        "--project": true, "--registry": true,
+    ]
+
+    /// `arguments` with the global flags that come before the first command name moved to the end (before a `--`).
+    static func movingGlobalFlags(_ arguments: [String]) -> [String] {
+        var leading: [String] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            let name = argument.split(separator: "=", maxSplits: 1).first.map(String.init) ?? argument
+            guard let takesValue = globalFlags[name] else { break }
+            leading.append(argument)
+            if takesValue && !argument.contains("=") && index + 1 < arguments.count {
+                leading.append(arguments[index + 1])
+                index += 1
+            }
+            index += 1
+        }
+        guard !leading.isEmpty, index < arguments.count else { return arguments }
+        var rest = Array(arguments[index...])
+        let end = rest.firstIndex(of: "--") ?? rest.count
+        rest.insert(contentsOf: leading, at: end)
+        return rest
+    }
+
+    /// When the first argument looks like a command name but is none, the error for it, with the nearest name.
+    static func unknownCommand(_ arguments: [String]) -> String? {
+        guard let first = arguments.first, !first.hasPrefix("-") else { return nil }
+        var names: [String] = []
+        for command in configuration.subcommands {
+            let type: any ParsableCommand.Type = command
+            if let name = type.configuration.commandName { names.append(name) }
+        }
+        guard first != "help" else { return nil }
+        guard !names.contains(first) else { return nil }
+        var text = "error: '\(first)' is not a batcat command"
+        if let nearest = Suggestion.nearest(to: first, among: names) { text += "\nhint: did you mean '\(nearest)'?" }
+        return text + "\nhint: the commands are: \(names.joined(separator: ", ")); see batcat --help\n"
+    }
+
     /// Runs one command line and returns its exit status; errors are printed to standard error.
-    public static func run(arguments: [String]) async -> Int32 {
+    public static func run(arguments given: [String]) async -> Int32 {
+        let arguments = movingGlobalFlags(given)
+        if let unknown = unknownCommand(arguments) {
+            Console.err(unknown)
+            return ExitCode.validationFailure.rawValue
+        }
         do {
             var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -13,8 +13,12 @@ struct CSVFormatFlags: ParsableArguments {
         help: ArgumentHelp("Comma-separated texts that mean a missing value (default: empty, NA, NaN, null, ?).", valueName: "list"))
     var missing: String?
 
-    /// Sets the delimiter and the missing markers of `options`.
+    @Flag(name: .customLong("rename-duplicates"), help: "Read a header that names a column twice with the later ones renamed (x, x.1, …).")
+    var renameDuplicates = false
+
+    /// Sets the delimiter, the missing markers and the duplicate-name rule of `options`.
     func apply(to options: inout CSVOptions) throws {
+        options.renameDuplicates = renameDuplicates
         if let missing { options.missingMarkers = missing.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         guard delimiter.count == 1 || delimiter == "tab" || delimiter == "\\t" else {
             throw ValidationError("--delimiter takes one character (or 'tab'), not '\(delimiter)'.")

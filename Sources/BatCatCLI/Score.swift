@@ -54,7 +54,7 @@ extension BatCat {
 
         @Option(help: "The registered model.") var model: String?
         @Option(help: "Use the version in this stage (default production).") var stage: Stage?
-        @Option(help: "Use this version.") var version: Int?
+        @Option(name: .customLong("model-version"), help: ArgumentHelp("Use this version of the model.", valueName: "n")) var version: Int?
         @Option(help: ArgumentHelp("Use this artifact file instead of a registered model.", valueName: "path")) var artifact: String?
         @Option(help: ArgumentHelp("A CSV file, or a folder of them.", valueName: "path")) var input: String
         @Option(help: ArgumentHelp("A CSV file (for one input) or a folder.", valueName: "path")) var output: String
@@ -98,12 +98,17 @@ extension BatCat {
             }
             let input = try ObjectStores.localPath(self.input)
             let output = try ObjectStores.localPath(self.output)
-            let (name, modelVersion, loaded) = try await loadModel(settings: settings)
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) else {
                 throw CLIError("the input '\(input)' does not exist", hints: ["pass a CSV file or a folder of CSV files"])
             }
             let singleFile = !isDirectory.boolValue
+            if !singleFile && output.hasSuffix(".csv") {
+                throw CLIError(
+                    "--output \(self.output) names a CSV file, but the input \(self.input) is a folder: its outputs go in a folder",
+                    hints: ["pass a folder as --output (it is made if missing), or a single CSV file as --input"])
+            }
+            let (name, modelVersion, loaded) = try await loadModel(settings: settings)
             let inputURL = URL(fileURLWithPath: input)
             let inputStore = try LocalObjectStore(root: singleFile ? inputURL.deletingLastPathComponent().path : input)
             let outputIsFile = singleFile && output.hasSuffix(".csv")

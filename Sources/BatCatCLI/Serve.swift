@@ -17,7 +17,7 @@ extension BatCat {
             commandName: "serve",
             abstract: "Serve a model over HTTP: /stream, /batch, /invocations, health, metrics and OpenAPI.",
             discussion: """
-                Serves the production version of a registered model (or --version, --alias), and swaps \
+                Serves the production version of a registered model (or --model-version, --alias), and swaps \
                 to a newly promoted version without dropping a request; or serves one artifact file. \
                 Prediction routes need an x-api-key from the keys file (batcat keys new NAME makes one). \
                 SIGTERM or Ctrl-C stops accepting, finishes the requests in flight, and exits 0.
@@ -34,7 +34,7 @@ extension BatCat {
 
         @Option(help: "The registered model to serve.") var model: String?
         @Option(help: "Serve the version in this stage (default production).") var stage: Stage?
-        @Option(help: "Serve this version.") var version: Int?
+        @Option(name: .customLong("model-version"), help: ArgumentHelp("Serve this version of the model.", valueName: "n")) var version: Int?
         @Option(help: "Serve the version this alias points at.") var alias: String?
         @Option(help: ArgumentHelp("Serve this artifact file instead of a registered model.", valueName: "path")) var artifact: String?
         @Option(
@@ -60,21 +60,24 @@ extension BatCat {
         @OptionGroup var global: GlobalOptions
 
         func validate() throws {
+            if let port, !(0...65535).contains(port) {
+                throw ValidationError("--port \(port) is not a TCP port: use 1 to 65535, or 0 for a free one.")
+            }
             if (model == nil) == (artifact == nil) {
                 throw ValidationError("Pass either --model NAME (a registered model) or --artifact PATH (a file).")
             }
             if [stage != nil, version != nil, alias != nil].filter({ $0 }).count > 1 {
-                throw ValidationError("Pass at most one of --stage, --version and --alias.")
+                throw ValidationError("Pass at most one of --stage, --model-version and --alias.")
             }
             if artifact != nil && (stage != nil || version != nil || alias != nil) {
-                throw ValidationError("--stage, --version and --alias choose a registered version; they do not go with --artifact.")
+                throw ValidationError("--stage, --model-version and --alias choose a registered version; they do not go with --artifact.")
             }
             if let captureFraction, !(0...1).contains(captureFraction) {
                 throw ValidationError("--capture-fraction takes a number from 0 to 1, not \(captureFraction).")
             }
             if noAuth && keysFile != nil { throw ValidationError("--no-auth and --keys-file contradict each other; pass one of them.") }
             if !variant.isEmpty && (model == nil || stage != nil || version != nil || alias != nil) {
-                throw ValidationError("--variant takes the place of --stage, --version and --alias, and needs --model.")
+                throw ValidationError("--variant takes the place of --stage, --model-version and --alias, and needs --model.")
             }
             for pair in variant {
                 let parts = pair.split(separator: "=").map(String.init)
@@ -90,6 +93,11 @@ extension BatCat {
             var configuration = ServeConfiguration()
             configuration.host = try host ?? settings.string("serve.host") ?? "127.0.0.1"
             configuration.port = try port ?? settings.int("serve.port") ?? 8080
+            guard (0...65535).contains(configuration.port) else {
+                throw CLIError(
+                    "serve.port (from \(settings.winningEntry(for: "serve.port")?.origin ?? "the configuration")) is \(configuration.port), which is not a TCP port",
+                    hints: ["use 1 to 65535, or 0 for a free one"])
+            }
             configuration.maxBodyBytes = maxBodyMegabytes << 20
             if let rate = try rateLimit ?? settings.double("serve.rateLimit") {
                 configuration.rateLimit = (rate, try burst ?? settings.double("serve.burst") ?? rate * 2)

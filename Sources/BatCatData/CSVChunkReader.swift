@@ -884,7 +884,7 @@ public final class CSVChunkReader {
                 let at = location(recordStart: recordStart, line: line, offset: recordStart)
                 return DataError(
                     .fieldCount, "\(name):\(at.line): expected \(parser.expectedFields) fields, found \(found)",
-                    hints: ["fix the row, or leave such rows out with --on-bad-lines skip (CSVOptions.onBadLines = .skip)"])
+                    hints: ["fix the row, or leave such rows out (--on-bad-lines skip, where a command has it)"])
             case .value(let recordStart, let line, let offset, let column, let failure, let sentence):
                 let at = location(recordStart: recordStart, line: line, offset: offset)
                 let field = schema.fields[column]
@@ -966,6 +966,18 @@ struct CSVSetup {
                 if spans.escaped(index) { name = name.split(separator: "\"\"", omittingEmptySubsequences: false).joined(separator: "\"") }
                 name = String(name.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
                 names.append(name.isEmpty ? "column_\(index + 1)" : name)
+            }
+            if !options.renameDuplicates {
+                var seen = Set<String>()
+                let repeated = names.filter { !seen.insert($0).inserted }
+                if !repeated.isEmpty {
+                    let listed = Array(Set(repeated)).sorted().map { "'\($0)'" }.joined(separator: ", ")
+                    throw DataError(
+                        .duplicateColumn, "\(window.name):\(linesBefore + 1): the header names \(listed) more than once",
+                        hints: [
+                            "rename the columns in the file, or read it with duplicates renamed (x, x.1, …): --rename-duplicates, or read: {renameDuplicates: true} in a spec"
+                        ])
+                }
             }
             window.consumed = firstNext
             linesBefore += firstLineEnds

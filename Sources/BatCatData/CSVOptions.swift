@@ -20,6 +20,9 @@ public enum BadLinePolicy: String, Sendable, CaseIterable {
 public struct CSVOptions: Sendable {
     /// Whether the first row holds the column names. Without a header, columns are named `column_1`, `column_2`, ….
     public var hasHeader: Bool = true
+    /// Whether a header that names a column twice is read with the later ones renamed (`x`, `x.1`, …); by default it
+    /// is an error naming the duplicated names.
+    public var renameDuplicates: Bool = false
     /// Without a header, the names of the columns in order (`column_N` for any past the end of the list).
     public var headerlessNames: [String] = []
     /// The byte between fields: `,` by default, `;`, `\t` or `|` are common.

@@ -11,6 +11,14 @@ public struct Split: Sendable, Equatable {
 public enum ModelSelection {
     /// How many rows a test set of `size` is: a fraction in (0, 1) of `rows`, or a row count ≥ 1.
     static func testCount(_ size: Double, rows: Int) throws(MLError) -> Int {
+        guard rows > 0 else {
+            throw MLError(.invalidData, "the data has no rows", hints: ["check the data file: it holds a header and no records"])
+        }
+        guard size > 0, size < 1 || size == size.rounded() else {
+            throw MLError(
+                .invalidSplit, "a test size of \(size) is neither a fraction between 0 and 1 nor a whole number of rows",
+                hints: ["use a fraction such as 0.2, or a row count such as 100"])
+        }
         let count = size < 1 ? Int((size * Double(rows)).rounded(.up)) : Int(size)
         guard size > 0, count >= 1, count < rows else {
             throw MLError(

@@ -36,7 +36,7 @@ public indirect enum PreprocessingStep: Codable, Hashable, Sendable {
         default:
             throw DecodingError.dataCorruptedError(
                 forKey: TypeKey.type, in: try decoder.container(keyedBy: TypeKey.self),
-                debugDescription: "unknown step type '\(type)'; the types are: \(PreprocessingStep.typeNames.joined(separator: ", "))")
+                debugDescription: "unknown step type '\(type)'\(Suggestion.nearest(to: type, among: PreprocessingStep.typeNames).map { " (did you mean '\($0)'?)" } ?? ""); the types are: \(PreprocessingStep.typeNames.joined(separator: ", "))")
         }
     }
 
@@ -260,7 +260,7 @@ public enum EstimatorChoice: Codable, Hashable, Sendable {
         default:
             throw DecodingError.dataCorruptedError(
                 forKey: TypeKey.type, in: try decoder.container(keyedBy: TypeKey.self),
-                debugDescription: "unknown estimator type '\(type)'; the types are: \(EstimatorChoice.typeNames.joined(separator: ", "))")
+                debugDescription: "unknown estimator type '\(type)'\(Suggestion.nearest(to: type, among: EstimatorChoice.typeNames).map { " (did you mean '\($0)'?)" } ?? ""); the types are: \(EstimatorChoice.typeNames.joined(separator: ", "))")
         }
     }
 

@@ -1,3 +1,5 @@
+import BatCatData
+
 /// Decoding of settings objects in training specs: every key optional (its default applies), and an
 /// unknown key is an error that names it, so a typo never passes silently.
 struct SettingKey: CodingKey {
@@ -13,7 +15,9 @@ extension Decoder {
         let container = try self.container(keyedBy: SettingKey.self)
         let known = Set(allowed + ["type", "name"])
         for key in container.allKeys where !known.contains(key.stringValue) {
-            let close = allowed.first { $0.lowercased() == key.stringValue.lowercased().replacingUnderscores() }
+            let close =
+                allowed.first { $0.lowercased() == key.stringValue.lowercased().replacingUnderscores() }
+                ?? Suggestion.nearest(to: key.stringValue, among: allowed)
             var message = "\(owner) has no setting '\(key.stringValue)'; its settings are: \(allowed.joined(separator: ", "))"
             if let close { message += " (did you mean '\(close)'?)" }
             throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: message)
@@ -32,12 +36,23 @@ extension String {
 extension KeyedDecodingContainer where Key == SettingKey {
     /// The setting's value, or `fallback` when it is absent.
     func value<T: Decodable>(_ name: String, default fallback: T) throws -> T {
-        try decodeIfPresent(T.self, forKey: SettingKey(stringValue: name)) ?? fallback
+        try optional(name) ?? fallback
     }
 
-    /// The setting's value, or `nil` when it is absent.
+    /// The setting's value, or `nil` when it is absent. A value of the wrong kind (`1.5` for a whole number) is
+    /// a type mismatch at the setting's path: Foundation reports it as invalid JSON with no path at all.
     func optional<T: Decodable>(_ name: String) throws -> T? {
-        try decodeIfPresent(T.self, forKey: SettingKey(stringValue: name))
+        let key = SettingKey(stringValue: name)
+        do {
+            return try decodeIfPresent(T.self, forKey: key)
+        } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
+            throw DecodingError.typeMismatch(T.self, .init(codingPath: codingPath + [key], debugDescription: context.debugDescription))
+        } catch let error as DecodingError {
+            throw error
+        } catch {
+            // Foundation's own number errors, which its decoder reports as "not valid JSON".
+            throw DecodingError.typeMismatch(T.self, .init(codingPath: codingPath + [key], debugDescription: "\(error)"))
+        }
     }
 
     /// A setting that may be written as a number or a text, read as text.

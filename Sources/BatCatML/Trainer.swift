@@ -75,6 +75,10 @@ public enum Trainer {
 
     /// Trains as the spec says. The gate's outcome is in the result; the caller decides to write or not.
     public static func train(_ spec: TrainingSpec, frame: DataFrame, options: TrainingOptions) throws(MLError) -> TrainingResult {
+        guard frame.rowCount > 0 else {
+            throw MLError(
+                .invalidData, "the data (\(spec.data)) has no rows", hints: ["check the file: it holds a header and no records"])
+        }
         guard frame[spec.target] != nil else {
             throw MLError(
                 .invalidSpec, "the target column '\(spec.target)' is not in the data",

@@ -65,6 +65,8 @@ public struct TrainingSpec: Codable, Hashable, Sendable {
         public var types: [String: String]?
         /// Whether text columns that hold ISO-8601 dates are read as dates.
         public var parseDates: Bool?
+        /// Whether a header that names a column twice is read with the later ones renamed (default: an error).
+        public var renameDuplicates: Bool?
 
         /// Settings to read with.
         public init(delimiter: String? = nil, missing: [String]? = nil, types: [String: String]? = nil, parseDates: Bool? = nil) {
@@ -76,10 +78,11 @@ public struct TrainingSpec: Codable, Hashable, Sendable {
 
         /// Decodes `{delimiter: …, missing: […], types: {…}, parseDates: …}`; an unknown key is an error.
         public init(from decoder: any Decoder) throws {
-            let c = try decoder.settings("read", allowed: ["delimiter", "missing", "types", "parseDates"])
+            let c = try decoder.settings("read", allowed: ["delimiter", "missing", "types", "parseDates", "renameDuplicates"])
             self.init(
                 delimiter: try c.optional("delimiter"), missing: try c.optional("missing"), types: try c.optional("types"),
                 parseDates: try c.optional("parseDates"))
+            renameDuplicates = try c.optional("renameDuplicates")
         }
 
         /// The reader options these settings give, or an error naming the setting that is wrong.
@@ -103,6 +106,7 @@ public struct TrainingSpec: Codable, Hashable, Sendable {
                 options.types[column] = type
             }
             options.parseDates = parseDates ?? false
+            options.renameDuplicates = renameDuplicates ?? false
             return options
         }
     }
@@ -156,9 +160,13 @@ public struct TrainingSpec: Codable, Hashable, Sendable {
         /// Decodes; `method` defaults to random and `test` to 0.2.
         public init(from decoder: any Decoder) throws {
             let c = try decoder.settings("split", allowed: ["method", "test", "testAtStart"])
-            self.init(
-                method: try c.value("method", default: .random), test: try c.value("test", default: 0.2),
-                testAtStart: try c.value("testAtStart", default: false))
+            let test: Double = try c.value("test", default: 0.2)
+            guard test > 0, test < 1 || test == test.rounded(), test.isFinite else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: SettingKey(stringValue: "test"), in: c,
+                    debugDescription: "the test set must be a fraction between 0 and 1 (such as 0.2) or a whole number of rows (such as 100), not \(test)")
+            }
+            self.init(method: try c.value("method", default: .random), test: test, testAtStart: try c.value("testAtStart", default: false))
         }
     }
 

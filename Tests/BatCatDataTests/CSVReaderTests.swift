@@ -103,10 +103,14 @@ struct CSVReaderTests {
         #expect(typed?.message == "t.csv has no column named 'height'")
     }
 
-    @Test("Repeated header names are made unique; empty ones are named by position")
+    @Test("Repeated header names are refused, naming them, unless renaming is asked for; empty ones are named by position")
     func headerNames() throws {
-        let frame = try read("x,x,,x\n1,2,3,4\n")
+        let error = #expect(throws: DataError.self) { try read("x,x,,x,y,y\n1,2,3,4,5,6\n") }
+        #expect(error?.code == .duplicateColumn)
+        #expect(error?.message == "t.csv:1: the header names 'x', 'y' more than once")
+        let frame = try read("x,x,,x\n1,2,3,4\n") { $0.renameDuplicates = true }
         #expect(frame.columnNames == ["x", "x.1", "column_3", "x.2"])
+        #expect(try read("a,,\n1,2,3\n").columnNames == ["a", "column_2", "column_3"])
     }
 
     @Test("An integer column that meets a decimal after the sample widens to double")
