@@ -163,6 +163,11 @@ public struct BatchScorer: Sendable {
     /// writes the run's manifest, and returns it.
     public func run(_ keys: [String], outputKeys: [String: String] = [:]) async throws -> ScoreManifest {
         let start = ContinuousClock.now
+        // A run killed mid-write (kill -9) leaves its unfinished outputs' temporary files; the next run removes them.
+        let abandoned = try await output.removeAbandonedWrites()
+        if abandoned > 0 {
+            logger.info("removed unfinished outputs of runs that are no longer alive", metadata: ["files": "\(abandoned)", "output": "\(output.url)"])
+        }
         let mine = BatchScorer.share(of: keys, shard: options.shardIndex, of: options.shardCount)
         var reports: [FileReport] = []
         try await withThrowingTaskGroup(of: FileReport.self) { group in

@@ -16,9 +16,16 @@ struct CSVFormatFlags: ParsableArguments {
     @Flag(name: .customLong("rename-duplicates"), help: "Read a header that names a column twice with the later ones renamed (x, x.1, …).")
     var renameDuplicates = false
 
-    /// Sets the delimiter, the missing markers and the duplicate-name rule of `options`.
+    @Option(name: .customLong("max-row-mb"), help: ArgumentHelp("The longest a row may be, in MiB (default 16).", valueName: "n"))
+    var maxRowMB: Int?
+
+    /// Sets the delimiter, the missing markers, the row limit and the duplicate-name rule of `options`.
     func apply(to options: inout CSVOptions) throws {
         options.renameDuplicates = renameDuplicates
+        if let maxRowMB {
+            guard maxRowMB >= 1 else { throw ValidationError("--max-row-mb takes a whole number of MiB, 1 or more, not \(maxRowMB).") }
+            options.maxRowBytes = maxRowMB << 20
+        }
         if let missing { options.missingMarkers = missing.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         guard delimiter.count == 1 || delimiter == "tab" || delimiter == "\\t" else {
             throw ValidationError("--delimiter takes one character (or 'tab'), not '\(delimiter)'.")

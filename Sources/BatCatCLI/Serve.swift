@@ -27,8 +27,9 @@ extension BatCat {
                   batcat serve --artifact model.json --port 9000 --no-auth
                   curl -H "x-api-key: $KEY" -d '{"x": [[0.3]]}' http://127.0.0.1:8080/stream
 
-                In a container started as `serve` (SageMaker), it listens on port 8080 and answers \
-                GET /ping and POST /invocations (application/json or text/csv).
+                It listens on 127.0.0.1 unless --host says otherwise. GET /ping and POST /invocations \
+                follow SageMaker's inference routes (application/json or text/csv); running as a \
+                SageMaker container (/opt/ml, port 8080 on every address) is not part of this version.
                 """
         )
 

@@ -24,9 +24,15 @@ struct ByteWindow {
     private(set) var prefetch: ReadAhead?
     private var spare: [UInt8] = []
 
-    init(stream: any ByteStream, size: Int) {
+    /// The longest record the buffer grows to hold; a longer one is an error, at once.
+    var maxRecordBytes = Int.max
+    /// The line the unfinished record starts on (or after), for the error when it is too long.
+    var recordLine = 1
+
+    init(stream: any ByteStream, size: Int, maxRecordBytes: Int = .max) {
         self.stream = stream
         buffer = [UInt8](repeating: 0, count: max(size, 64))
+        self.maxRecordBytes = maxRecordBytes
     }
 
     var name: String { stream.name }
@@ -44,12 +50,25 @@ struct ByteWindow {
             filled = remaining
             consumed = 0
         } else if filled == buffer.count {
-            buffer += [UInt8](repeating: 0, count: buffer.count)
+            guard buffer.count < maxRecordBytes else {
+                throw DataError(
+                    .malformedRow,
+                    "\(name): the row starting on line \(recordLine)\(recordLine > 1 ? " or after it" : "") is longer than \(ByteWindow.size(maxRecordBytes)), the longest a row may be",
+                    hints: [
+                        "check that the file is CSV with line breaks between records, and that no quote is left open",
+                        "to read longer rows, raise the limit (--max-row-mb, or read: {maxRowMB: …} in a spec)",
+                    ])
+            }
+            buffer += [UInt8](repeating: 0, count: min(buffer.count, max(maxRecordBytes - buffer.count, 1)))
         }
         let read = try ByteWindow.fill(&buffer, from: filled, stream: &stream)
         filled += read.count
         totalBytes += read.count
         atEnd = read.atEnd
+    }
+
+    static func size(_ bytes: Int) -> String {
+        bytes >= 1 << 20 && bytes % (1 << 20) == 0 ? "\(bytes >> 20) MiB" : "\(bytes) bytes"
     }
 
     /// Reads into `buffer` from `start` until it is full or the stream ends.
@@ -684,6 +703,7 @@ public final class CSVChunkReader {
         if window.fresh {
             window.fresh = false
         } else {
+            window.recordLine = linesBefore + 1
             try window.refill()
         }
         if window.consumed >= window.filled && window.atEnd {
@@ -914,7 +934,7 @@ struct CSVSetup {
     var fieldIndexes: [Int] = []
 
     init(stream: some ByteStream, options: CSVOptions) throws(DataError) {
-        window = ByteWindow(stream: stream, size: options.blockSize)
+        window = ByteWindow(stream: stream, size: options.blockSize, maxRecordBytes: options.maxRowBytes)
         try window.refill()
         if window.filled >= 3 && window.buffer[0] == 0xEF && window.buffer[1] == 0xBB && window.buffer[2] == 0xBF {
             window.consumed = 3
@@ -938,6 +958,7 @@ struct CSVSetup {
             }
             switch outcome {
             case .incomplete:
+                window.recordLine = linesBefore + 1
                 try window.refill()
                 continue
             case .malformed(let offset, let reason):
@@ -1005,6 +1026,7 @@ struct CSVSetup {
             let (sampled, needsMore) = sampleTypes(tokenizer: tokenizer, matcher: matcher, options: options)
             guesses = sampled
             if !needsMore || window.atEnd { break }
+            window.recordLine = linesBefore + 1
             try window.refill()
         }
         schema = Schema(

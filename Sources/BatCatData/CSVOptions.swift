@@ -20,6 +20,10 @@ public enum BadLinePolicy: String, Sendable, CaseIterable {
 public struct CSVOptions: Sendable {
     /// Whether the first row holds the column names. Without a header, columns are named `column_1`, `column_2`, ….
     public var hasHeader: Bool = true
+    /// The longest a row (a header or a record) may be, in bytes: a longer one is refused as soon as it is seen,
+    /// naming its line, instead of being read whole (a file without line breaks would otherwise be read as one
+    /// row). 16 MiB by default.
+    public var maxRowBytes: Int = 16 << 20
     /// Whether a header that names a column twice is read with the later ones renamed (`x`, `x.1`, …); by default it
     /// is an error naming the duplicated names.
     public var renameDuplicates: Bool = false

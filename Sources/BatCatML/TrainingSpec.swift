@@ -67,6 +67,8 @@ public struct TrainingSpec: Codable, Hashable, Sendable {
         public var parseDates: Bool?
         /// Whether a header that names a column twice is read with the later ones renamed (default: an error).
         public var renameDuplicates: Bool?
+        /// The longest a row may be, in MiB (default 16).
+        public var maxRowMB: Int?
 
         /// Settings to read with.
         public init(delimiter: String? = nil, missing: [String]? = nil, types: [String: String]? = nil, parseDates: Bool? = nil) {
@@ -78,11 +80,12 @@ public struct TrainingSpec: Codable, Hashable, Sendable {
 
         /// Decodes `{delimiter: …, missing: […], types: {…}, parseDates: …}`; an unknown key is an error.
         public init(from decoder: any Decoder) throws {
-            let c = try decoder.settings("read", allowed: ["delimiter", "missing", "types", "parseDates", "renameDuplicates"])
+            let c = try decoder.settings("read", allowed: ["delimiter", "missing", "types", "parseDates", "renameDuplicates", "maxRowMB"])
             self.init(
                 delimiter: try c.optional("delimiter"), missing: try c.optional("missing"), types: try c.optional("types"),
                 parseDates: try c.optional("parseDates"))
             renameDuplicates = try c.optional("renameDuplicates")
+            maxRowMB = try c.optional("maxRowMB")
         }
 
         /// The reader options these settings give, or an error naming the setting that is wrong.
@@ -107,6 +110,12 @@ public struct TrainingSpec: Codable, Hashable, Sendable {
             }
             options.parseDates = parseDates ?? false
             options.renameDuplicates = renameDuplicates ?? false
+            if let maxRowMB {
+                guard maxRowMB >= 1 else {
+                    throw MLError(.invalidSpec, "read.maxRowMB must be a whole number of MiB, 1 or more, not \(maxRowMB)")
+                }
+                options.maxRowBytes = maxRowMB << 20
+            }
             return options
         }
     }

@@ -41,6 +41,9 @@ public protocol ObjectStore: Sendable {
     /// A writer whose bytes become the object at `key` only on ``ObjectWriter/commit()``; until then
     /// nothing is visible at `key`, and a writer dropped without committing leaves nothing behind.
     func writer(for key: String) throws(StorageError) -> any ObjectWriter
+    /// Removes what the writers of processes that are no longer alive left behind (a killed run's unfinished
+    /// objects), and returns how many were removed. Writers of live processes are left alone.
+    func removeAbandonedWrites() async throws(StorageError) -> Int
 }
 
 /// Bytes on their way to an object; visible only once committed.
@@ -193,6 +196,21 @@ public struct LocalObjectStore: ObjectStore {
         let temporary = target.deletingLastPathComponent().appendingPathComponent(
             ".\(target.lastPathComponent).part-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         return try LocalObjectWriter(temporary: temporary.path, target: target.path)
+    }
+
+    /// Removes the hidden temporary files (`.NAME.part-PID-N`, `.NAME.tmp-PID-N`) that writers of processes no
+    /// longer alive left anywhere below the root: a process killed mid-write cannot remove its own.
+    public func removeAbandonedWrites() async throws(StorageError) -> Int {
+        guard let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey]) else { return 0 }
+        var removed = 0
+        for case let url as URL in enumerator {
+            let name = url.lastPathComponent
+            guard name.hasPrefix("."), let match = name.firstMatch(of: /\.(?:part|tmp)-(\d+)-\d+$/), let pid = Int32(match.1) else { continue }
+            // kill(pid, 0) fails with ESRCH only when no such process exists; EPERM means it is alive (another user's).
+            guard pid != getpid(), kill(pid, 0) == -1, errno == ESRCH else { continue }
+            if unlink(url.path) == 0 { removed += 1 }
+        }
+        return removed
     }
 
     /// Removes the file.

@@ -211,6 +211,31 @@ struct BatchScorerTests {
         #expect(String(decoding: try await output.get("inf.predictions.csv"), as: UTF8.self) == "id,prediction\n1,2.0\n4,4.0\n")
     }
 
+    @Test("A run removes the unfinished outputs that killed runs left, and leaves a live writer's alone")
+    func abandonedParts() async throws {
+        let (root, input, output) = try folders()
+        defer { try? FileManager.default.removeItem(at: root) }
+        try await write(input, "a.csv", rows: 0..<5)
+        // The PID of a process that has exited, as a run killed with SIGKILL leaves it.
+        let finished = Process()
+        finished.executableURL = URL(fileURLWithPath: "/bin/true")
+        try finished.run()
+        finished.waitUntilExit()
+        let dead = finished.processIdentifier
+        let folder = root.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("_batcat/done"), withIntermediateDirectories: true)
+        for name in [".a.predictions.csv.part-\(dead)-1", ".b.predictions.csv.part-\(dead)-2", "_batcat/done/.x.json.tmp-\(dead)-3"] {
+            try Data("half".utf8).write(to: folder.appendingPathComponent(name))
+        }
+        let live = ".c.predictions.csv.part-\(getpid())-4"
+        try Data("writing".utf8).write(to: folder.appendingPathComponent(live))
+        _ = try await scorer(input, output).run(["a.csv"])
+        let left = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        #expect(left == [live, "_batcat", "a.predictions.csv"], "\(left)")
+        let done = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("_batcat/done").path)
+        #expect(!done.contains { $0.contains(".tmp-") }, "\(done)")
+    }
+
     @Test("A boolean feature is read as in training (true/false), and scored")
     func booleanFeature() async throws {
         let (root, input, output) = try folders()

@@ -11,6 +11,17 @@ struct HelpTests {
         #expect(try Transcript.run(["--version"], in: work.url) == Transcript(stdout: "0.1.0\n", stderr: "", status: 0))
     }
 
+    @Test("The README and serve --help say only what exists: no drift, Kubernetes or SageMaker container claims")
+    func honestDocs() throws {
+        let work = try WorkFolder()
+        let readme = try String(contentsOf: TrainCommandTests.examples.deletingLastPathComponent().appendingPathComponent("README.md"), encoding: .utf8)
+        let intro = readme.components(separatedBy: "## The two commands").first ?? readme
+        #expect(!intro.contains("watches\nfor drift") && !intro.contains("onto Kubernetes and AWS"), "\(intro)")
+        let serve = try Transcript.run(["serve", "--help"], in: work.url).stdout
+        #expect(!serve.contains("In a container started as"), "\(serve)")
+        #expect(serve.contains("not part of this version"), "\(serve)")
+    }
+
     @Test("--help teaches the commands with examples, on stdout")
     func rootHelp() throws {
         let work = try WorkFolder()

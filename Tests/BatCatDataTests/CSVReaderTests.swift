@@ -113,6 +113,23 @@ struct CSVReaderTests {
         #expect(try read("a,,\n1,2,3\n").columnNames == ["a", "column_2", "column_3"])
     }
 
+    @Test("A row longer than the limit is refused as soon as it is seen, naming its line; shorter long rows read")
+    func rowLimit() throws {
+        let huge = String(repeating: "x", count: 50 << 20)
+        let start = ContinuousClock.now
+        let error = #expect(throws: DataError.self) {
+            try read("a,b\n1,2\n\(huge),3\n") { $0.maxRowBytes = 1 << 20; $0.blockSize = 1 << 18 }
+        }
+        #expect(ContinuousClock.now - start < .seconds(20))
+        #expect(error?.message.hasPrefix("t.csv: the row starting on line 2 or after it is longer") == true, "\(String(describing: error))")
+        #expect(error?.message.contains("longer than 1 MiB") == true)
+        let header = #expect(throws: DataError.self) { try read(huge) { $0.maxRowBytes = 1 << 20; $0.blockSize = 1 << 18 } }
+        #expect(header?.message.hasPrefix("t.csv: the row starting on line 1 is longer than 1 MiB") == true, "\(String(describing: header))")
+        let long = String(repeating: "y", count: 700_000)
+        let frame = try read("a,b\n\(long),1\n") { $0.maxRowBytes = 1 << 20; $0.blockSize = 1 << 16 }
+        #expect(frame.rowCount == 1 && frame["a"]?.cell(0) == .string(long))
+    }
+
     @Test("An integer column that meets a decimal after the sample widens to double")
     func widening() throws {
         let frame = try read("n\n1\n2\n2.5\n") { $0.inferenceRows = 1 }
