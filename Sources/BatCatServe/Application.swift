@@ -79,7 +79,7 @@ public func buildApplication(
     var appConfiguration = ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "batcat")
     appConfiguration.reuseAddress = true
     return Application(
-        router: router, configuration: appConfiguration, services: services + (capture.map { [$0] } ?? []),
+        router: router, server: .http1(configuration: .init(additionalChannelHandlers: [ResponseDrain()])), configuration: appConfiguration, services: services + (capture.map { [$0] } ?? []),
         onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) }, logger: logger)
 }
 

@@ -1,4 +1,8 @@
 import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -135,6 +139,31 @@ struct ServeCommandTests {
         #expect(server.process.terminationStatus == 0)
     }
 
+    @Test("SIGTERM while 16 large responses are being written: each client gets its whole response or a refused connection")
+    func drainsLargeResponses() async throws {
+        let (work, key) = try project()
+        let rows = Array(repeating: "[0.3]", count: 200_000).joined(separator: ",")
+        let body = Array("{\"x\": [\(rows)]}".utf8)
+        let request =
+            Array("POST /batch HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nx-api-key: \(key)\r\nContent-Length: \(body.count)\r\n\r\n".utf8)
+            + body
+        // The signal lands at several moments of the writes: early, mid-way, late.
+        for delay in [150, 400, 900] {
+            let server = try ServerProcess(["--model", "d", "--keys-file", "keys.txt"], in: work.url)
+            #expect(server.port > 0, "\(server.standardError)")
+            let port = server.port
+            let clients = (0..<16).map { _ in Task.detached { RawHTTP.exchange(request, port: port) } }
+            try await Task.sleep(for: .milliseconds(delay))
+            server.process.terminate()
+            var outcomes: [RawHTTP.Outcome] = []
+            for client in clients { outcomes.append(await client.value) }
+            server.process.waitUntilExit()
+            #expect(server.process.terminationStatus == 0)
+            let truncated = outcomes.filter { if case .truncated = $0 { true } else { false } }
+            #expect(truncated.isEmpty, "after \(delay) ms: \(outcomes)")
+        }
+    }
+
     @Test("serve without keys is refused with the way to make one")
     func noKeys() throws {
         let (work, _) = try project()
@@ -142,5 +171,61 @@ struct ServeCommandTests {
         #expect(transcript.status == 1)
         #expect(transcript.stderr.contains("error: no API keys are configured for the prediction routes"))
         #expect(transcript.stderr.contains("hint: make one with: batcat keys new NAME --file keys.txt"))
+    }
+}
+
+/// One HTTP/1.1 exchange over a plain socket, keeping the connection open as clients do, to see exactly how much
+/// of the response arrived.
+enum RawHTTP {
+    enum Outcome: Sendable, CustomStringConvertible {
+        case complete
+        case refused
+        case truncated(received: Int, expected: Int)
+
+        var description: String {
+            switch self {
+            case .complete: "complete"
+            case .refused: "refused"
+            case .truncated(let received, let expected): "truncated \(received) of \(expected)"
+            }
+        }
+    }
+
+    static func exchange(_ request: [UInt8], port: Int) -> Outcome {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return .refused }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { return .refused }
+        var sent = 0
+        while sent < request.count {
+            let n = request[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard n > 0 else { return .refused }
+            sent += n
+        }
+        var received: [UInt8] = []
+        var expected: Int?
+        var headerEnd = 0
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { break }
+            received += buffer[0..<n]
+            if expected == nil, let end = received.firstRange(of: Array("\r\n\r\n".utf8)) {
+                headerEnd = end.upperBound
+                let head = String(decoding: received[..<end.lowerBound], as: UTF8.self).lowercased()
+                let length = head.firstMatch(of: /content-length: (\d+)/).flatMap { Int($0.1) }
+                expected = length ?? -1
+            }
+            if let expected, expected >= 0, received.count - headerEnd >= expected { return .complete }
+        }
+        guard let expected else { return received.isEmpty ? .refused : .truncated(received: received.count, expected: -1) }
+        return .truncated(received: received.count - headerEnd, expected: expected)
     }
 }
