@@ -125,7 +125,12 @@ private func predict(
     }
     let contentType = request.headers[.contentType] ?? "application/json"
     let isCSV = contentType.hasPrefix("text/csv")
-    let wantsProbabilities = request.uri.queryParameters.get("proba").map { $0 == "true" || $0 == "1" } ?? false
+    let wantsProbabilities: Bool
+    switch request.uri.queryParameters.get("proba") {
+    case nil, "false", "0": wantsProbabilities = false
+    case "true", "1": wantsProbabilities = true
+    case let other?: throw ServeError(.badRequest, "bad_request", "the query parameter proba is true or false, not '\(other)'")
+    }
     let output: ServedModel.Output
     if isCSV {
         output = try model.predict(try InputDecoder.decodeCSV(Array(buffer.readableBytesView), model: model))
@@ -256,6 +261,18 @@ struct ObservingMiddleware: RouterMiddleware {
         let route = Routes.predictions.contains(path) || Routes.open.contains(path) ? path : "other"
         let answered = AnsweredBy()
         var variant: String { answered.variant ?? state.live.current?.versionLabel ?? "none" }
+        // A known path asked with a method it does not have: 405 with the methods it has.
+        if route != "other", request.method != (Routes.predictions.contains(path) ? .post : .get),
+            !(request.method == .head && !Routes.predictions.contains(path))
+        {
+            let allowed = Routes.predictions.contains(path) ? "POST" : "GET, HEAD"
+            state.counters.request(route: route, status: 405, variant: variant, seconds: ContinuousClock.now - start)
+            var response = json(
+                "{\"error\":{\"code\":\"method_not_allowed\",\"message\":\"\(path) takes \(allowed), not \(request.method)\"}}",
+                status: .methodNotAllowed)
+            response.headers[.allow] = allowed
+            return response
+        }
         do {
             let response = try await RequestFacts.$answered.withValue(answered) { try await next(request, context) }
             state.counters.request(route: route, status: response.status.code, variant: variant, seconds: ContinuousClock.now - start)

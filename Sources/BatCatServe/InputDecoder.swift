@@ -21,6 +21,10 @@ enum InputDecoder {
         guard let key = formats.first(where: { dictionary[$0] != nil }) else {
             throw ServeError.invalidInput("the body has none of the accepted keys: \(formats.joined(separator: ", "))")
         }
+        // One format a body: another key beside it is a mistake to report, not to ignore.
+        if let other = dictionary.keys.sorted().first(where: { $0 != key }) {
+            throw ServeError.invalidInput("the body has '\(key)' and also '\(other)': send one of \(formats.joined(separator: ", ")), alone")
+        }
         let value = dictionary[key]!
         switch key {
         case "dataframe_split":

@@ -1,9 +1,27 @@
 import BatCatCore
+import BatCatData
+import BatCatML
 import Foundation
 
 /// `GET /openapi.json`: the OpenAPI 3.1 description of every route, with the loaded model's features in
 /// the examples. A test calls every path listed here and checks that each exists.
 enum OpenAPI {
+    /// Headerless CSV rows of the features, as a regular expression: numbers where the feature is a number, any
+    /// field without a delimiter or quote where it is text (or boolean), an empty field where it is imputed.
+    static func csvPattern(_ features: [FeatureSchema]) -> String {
+        let number = "-?(0|[1-9][0-9]{0,15})(\\.[0-9]{1,15})?([eE][-+]?[0-9]{1,2})?"
+        let fields = features.map { feature -> String in
+            switch feature.type {
+            case .double, .int, .date: number
+            case .bool: "(true|false|0|1)"
+            case .string: "[^,\"\\r\\n]+"
+            }
+        }
+        guard !fields.isEmpty else { return "^$" }
+        let line = fields.joined(separator: ",")
+        return "^(\(line))(\\n(\(line)))*\\n?$"
+    }
+
     static func document(model: ServedModel?) -> String {
         let width = model?.features.count ?? 1
         let exampleRow = Array(repeating: 0.3, count: width)
@@ -12,21 +30,53 @@ enum OpenAPI {
             "type": "object",
             "properties": ["error": ["type": "object", "properties": ["code": ["type": "string"], "message": ["type": "string"]]]],
         ]
-        let rows: [String: Any] = [
-            "type": "object", "required": ["x"],
-            "properties": ["x": ["type": "array", "items": ["type": "array", "items": ["type": ["number", "string", "null"]]]]],
-            "description": "Rows of feature values in the model's feature order: \(featureNames.joined(separator: ", ")).",
+        // Each feature's values as the server takes them: numbers (booleans for a boolean feature), text for a text
+        // feature, and null only where the pipeline imputes the feature. Schemas are exact, so that what the schema
+        // allows the server accepts and what it refuses the server refuses.
+        let imputed = model?.imputedFeatures ?? []
+        func value(_ feature: FeatureSchema) -> [String: Any] {
+            var schema: [String: Any]
+            switch feature.type {
+            case .string: schema = ["type": "string"]
+            case .bool: schema = ["anyOf": [["type": "boolean"], ["enum": [0, 1]]]]
+            case .double, .int, .date: schema = ["type": "number", "minimum": -ServedModel.largestInput, "maximum": ServedModel.largestInput]
+            }
+            return imputed.contains(feature.name) ? ["anyOf": [schema, ["type": "null"]]] : schema
+        }
+        let features = model?.features ?? []
+        let row: [String: Any] = [
+            "type": "array", "prefixItems": features.map(value), "items": false, "minItems": features.count,
+            "maxItems": features.count,
+            "description": "Feature values in the model's feature order: \(featureNames.joined(separator: ", ")).",
         ]
-        let anyInput: [String: Any] = [
-            "oneOf": [
-                rows,
-                ["type": "object", "required": ["records"], "properties": ["records": ["type": "array", "items": ["type": "object"]]]],
-                ["type": "object", "required": ["dataframe_split"], "properties": ["dataframe_split": ["type": "object"]]],
-                ["type": "object", "required": ["dataframe_records"], "properties": ["dataframe_records": ["type": "array"]]],
-                ["type": "object", "required": ["instances"], "properties": ["instances": ["type": "array"]]],
-                ["type": "object", "required": ["inputs"], "properties": ["inputs": ["type": "array"]]],
+        let record: [String: Any] = [
+            "type": "object", "required": featureNames,
+            "properties": Dictionary(uniqueKeysWithValues: features.map { ($0.name, value($0)) }),
+        ]
+        func list(_ item: [String: Any], single: Bool) -> [String: Any] {
+            var schema: [String: Any] = ["type": "array", "items": item, "minItems": 1]
+            if single { schema["maxItems"] = 1 }
+            return schema
+        }
+        func input(single: Bool) -> [String: Any] {
+            func alone(_ key: String, _ schema: [String: Any]) -> [String: Any] {
+                ["type": "object", "required": [key], "properties": [key: schema], "additionalProperties": false]
+            }
+            let split: [String: Any] = [
+                "type": "object", "required": ["columns", "data"],
+                "properties": ["columns": ["const": featureNames], "data": list(row, single: single)],
             ]
-        ]
+            return [
+                "oneOf": [
+                    alone("x", list(row, single: single)),
+                    alone("records", list(record, single: single)),
+                    alone("dataframe_split", split),
+                    alone("dataframe_records", list(record, single: single)),
+                    alone("instances", ["oneOf": [list(row, single: single), list(record, single: single)]]),
+                    alone("inputs", ["oneOf": [list(row, single: single), list(record, single: single)]]),
+                ]
+            ]
+        }
         func errors(_ codes: [String]) -> [String: Any] {
             Dictionary(
                 uniqueKeysWithValues: codes.map {
@@ -37,13 +87,20 @@ enum OpenAPI {
         let proba: [String: Any] = [
             "name": "proba", "in": "query", "schema": ["type": "boolean"], "description": "Add class probabilities (classifiers).",
         ]
-        func prediction(_ summary: String, _ example: Any, _ response: [String: Any], csv: Bool = false) -> [String: Any] {
-            var content: [String: Any] = ["application/json": ["schema": anyInput, "example": example]]
+        func prediction(_ summary: String, _ example: Any, _ response: [String: Any], single: Bool = false, csv: Bool = false)
+            -> [String: Any]
+        {
+            var content: [String: Any] = ["application/json": ["schema": input(single: single), "example": example]]
+            var answers: [String: Any] = ["application/json": ["schema": response]]
             if csv {
-                content["text/csv"] = ["schema": ["type": "string"], "example": exampleRow.map { String($0) }.joined(separator: ",")]
+                content["text/csv"] = [
+                    "schema": ["type": "string", "pattern": csvPattern(features)],
+                    "example": exampleRow.map { String($0) }.joined(separator: ","),
+                ]
+                answers["text/csv"] = ["schema": ["type": "string"]]
             }
             var responses = errors(["400", "401", "413", "422", "429", "503"])
-            responses["200"] = ["description": "Predictions", "content": ["application/json": ["schema": response]]]
+            responses["200"] = ["description": "Predictions", "content": answers]
             return [
                 "post": [
                     "summary": summary, "security": key, "parameters": [proba], "requestBody": ["required": true, "content": content],
@@ -60,7 +117,7 @@ enum OpenAPI {
         }
         let paths: [String: Any] = [
             "/stream": prediction(
-                "Predict one row; returns one JSON value.", ["x": [exampleRow]], ["type": ["number", "string", "object"]]),
+                "Predict one row; returns one JSON value.", ["x": [exampleRow]], ["type": ["number", "string", "object"]], single: true),
             "/batch": prediction(
                 "Predict many rows; returns one list per row.", ["x": [exampleRow, exampleRow]], ["type": ["array", "object"]]),
             "/invocations": prediction(

@@ -24,7 +24,15 @@ public final class ServedModel: Sendable {
         self.compiled = artifact.pipeline.compiled()
         self.featureNames = artifact.pipeline.featureNames
         self.takesNumbersOnly = artifact.pipeline.features.allSatisfy { $0.type.isNumeric }
+        self.imputedFeatures = Set(
+            artifact.pipeline.steps.flatMap { step -> [String] in
+                if case .simpleImputer(let imputer) = step.step { return Array(imputer.fills.keys) }
+                return []
+            })
     }
+
+    /// The features the pipeline imputes, so a missing value (`null`) in them is accepted.
+    let imputedFeatures: Set<String>
 
     /// Whether every feature is a number, so `{"x": [[…]]}` rows can take the hand-parsed fast path; rows for a
     /// model with a text, boolean or date feature go through the general decoder.
@@ -49,10 +57,39 @@ public final class ServedModel: Sendable {
         }
     }
 
-    /// Predictions for rows of numbers in feature order: the compiled path when there is one.
+    /// Predictions for rows of numbers in feature order: the compiled path when there is one. A prediction that is
+    /// not a finite number (inputs so far outside the training range that the arithmetic overflows) is a 422.
     func predict(_ rows: RowParser.Rows) throws(ServeError) -> Output {
+        try ServedModel.checkFinite(try predictUnchecked(rows))
+    }
+
+    /// The largest magnitude a numeric input may have: beyond it no real data lies, and a model's arithmetic may
+    /// overflow to infinity, which JSON cannot carry.
+    static let largestInput = 1e100
+
+    static func tooLarge(row: Int, feature: String) -> ServeError {
+        ServeError.invalidInput("row \(row), feature '\(feature)': the value is beyond ±1e100, the largest a model takes")
+    }
+
+    static func checkFinite(_ output: Output) throws(ServeError) -> Output {
+        let row: Int?
+        switch output {
+        case .values(let values): row = values.firstIndex { !$0.isFinite }
+        case .labels(_, let probabilities, _): row = probabilities.firstIndex { !$0.allSatisfy(\.isFinite) }
+        }
+        if let row {
+            throw ServeError.invalidInput(
+                "row \(row): the prediction is not a finite number: the input is too far outside the range the model was trained on")
+        }
+        return output
+    }
+
+    private func predictUnchecked(_ rows: RowParser.Rows) throws(ServeError) -> Output {
+        if let index = rows.values.firstIndex(where: { $0.isFinite && $0.magnitude > ServedModel.largestInput }) {
+            throw ServedModel.tooLarge(row: index / max(rows.width, 1), feature: features[index % max(rows.width, 1)].name)
+        }
         guard rows.count > 0 else { throw ServeError.invalidInput("the input is empty: send at least one row") }
-        guard let compiled else { return try predict(try frame(fromRows: rows)) }
+        guard let compiled else { return try predictUnchecked(try frame(fromRows: rows)) }
         for row in 0..<rows.count {
             for j in 0..<rows.width where rows.values[row * rows.width + j].isNaN && !compiled.acceptsMissing[j] {
                 throw ServeError.invalidInput("row \(row), feature '\(features[j].name)' is missing, and the model has no imputer for it")
@@ -88,6 +125,16 @@ public final class ServedModel: Sendable {
 
     /// Predictions for a frame of named features.
     func predict(_ frame: DataFrame) throws(ServeError) -> Output {
+        try ServedModel.checkFinite(try predictUnchecked(frame))
+    }
+
+    private func predictUnchecked(_ frame: DataFrame) throws(ServeError) -> Output {
+        for feature in features where feature.type != .string {
+            guard let column = frame[feature.name], case .double(let values) = column.values else { continue }
+            if let row = values.indices.first(where: { values[$0].isFinite && values[$0].magnitude > ServedModel.largestInput && !column.isMissing($0) }) {
+                throw ServedModel.tooLarge(row: row, feature: feature.name)
+            }
+        }
         guard frame.rowCount > 0 else { throw ServeError.invalidInput("the input is empty: send at least one row") }
         let predictions: Predictions
         do {

@@ -108,4 +108,22 @@ struct InputDecoderTests {
             #expect(rows.status == .unprocessableContent)
         }
     }
+
+    @Test("The server keeps to its OpenAPI document: 405 with Allow, a bad proba and a second format key refused, no overflow")
+    func contract() async throws {
+        let (app, _) = try makeApp()
+        try await app.test(.router) { client in
+            let trace = try await client.execute(uri: "/stream", method: .init("TRACE")!)
+            #expect(trace.status == .methodNotAllowed && trace.headers[.allow] == "POST")
+            let put = try await client.execute(uri: "/health", method: .put)
+            #expect(put.status == .methodNotAllowed && put.headers[.allow] == "GET, HEAD")
+            #expect(try await client.post("/stream?proba=maybe", #"{"x": [[0.3]]}"#).status == .badRequest)
+            let two = try await client.post("/batch", #"{"x": [[0.3]], "records": [{"bmi": 0.3}]}"#)
+            #expect(two.status == .unprocessableContent && String(buffer: two.body).contains("also 'records'"))
+            let huge = try await client.post("/batch", #"{"records": [{"bmi": 1.7e308}]}"#)
+            #expect(huge.status == .unprocessableContent && String(buffer: huge.body).contains("beyond ±1e100"))
+            let empty = try await client.post("/batch", #"{"dataframe_records": []}"#)
+            #expect(empty.status == .unprocessableContent)
+        }
+    }
 }
