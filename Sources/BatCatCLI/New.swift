@@ -58,7 +58,7 @@ extension BatCat {
             summary += " in \(Console.seconds(since: start))\n"
             summary +=
                 "next: cd \(parent == "." ? projectName : (parent as NSString).appendingPathComponent(projectName)) && batcat train\n"
-            Console.err(summary)
+            if !global.quiet { Console.err(summary) }
         }
 
         private func promptForName() throws -> String {

@@ -176,8 +176,9 @@ extension BatCat {
                 configuration: configuration, live: live, counters: counters, capture: captureWriter, services: services, logger: logger,
                 onListening: { port in
                     if !quiet {
+                        let which = current?.version.map { "version \($0)" } ?? "from its artifact file"
                         Console.err(
-                            "Serving \(current?.name ?? "model") version \(current.map { $0.version.map(String.init) ?? "file" } ?? "-") "
+                            "Serving \(current?.name ?? "the model") \(which) "
                                 + "(\(current?.digest.prefix(19) ?? "")…) on http://\(host):\(port)\n")
                     }
                 })
@@ -204,7 +205,10 @@ extension BatCat {
                     """)
 
             @Argument(help: "A name for the key (letters, digits, '-', '_').") var name: String
-            @Option(help: ArgumentHelp("The keys file to append to.", valueName: "path")) var file: String = "keys.txt"
+            @Option(
+                name: [.customLong("file"), .customLong("keys-file")],
+                help: ArgumentHelp("The keys file to append to (serve reads it with --keys-file).", valueName: "path"))
+            var file: String = "keys.txt"
             @OptionGroup var global: GlobalOptions
 
             func validate() throws {
@@ -213,7 +217,16 @@ extension BatCat {
 
             func run() async throws {
                 let (key, line) = APIKeys.generate(name: name)
-                let existing = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+                // A keys file that exists but cannot be read is an error: writing over it would lose its keys.
+                var existing = ""
+                if FileManager.default.fileExists(atPath: file) {
+                    do {
+                        existing = try String(contentsOfFile: file, encoding: .utf8)
+                    } catch {
+                        throw CLIError("cannot read the keys file \(file), so no key was added (\(error.localizedDescription))", hints: ["check its permissions, or name another file with --file"])
+                    }
+                    if !existing.isEmpty, !existing.hasSuffix("\n") { existing += "\n" }
+                }
                 try AtomicFile.write(Array((existing + line + "\n").utf8), to: file)
                 chmod(file, 0o600)
                 Console.out(key + "\n")

@@ -9,7 +9,11 @@ enum OpenAPI {
     /// Headerless CSV rows of the features, as a regular expression: numbers where the feature is a number, any
     /// field without a delimiter or quote where it is text (or boolean), an empty field where it is imputed.
     static func csvPattern(_ features: [FeatureSchema]) -> String {
-        let number = "-?(0|[1-9][0-9]{0,15})(\\.[0-9]{1,15})?([eE][-+]?[0-9]{1,2})?"
+        // Numbers as plain decimals, or with an exponent below 90 and at most ten whole digits, so that every
+        // number the pattern admits is within the ±1e100 the server takes (the server reads other spellings too).
+        let plain = "(0|[1-9][0-9]{0,15})(\\.[0-9]{1,15})?"
+        let scientific = "(0|[1-9][0-9]{0,9})(\\.[0-9]{1,15})?[eE](-[0-9]{1,2}|\\+?[0-8]?[0-9])"
+        let number = "-?(\(plain)|\(scientific))"
         let fields = features.map { feature -> String in
             switch feature.type {
             case .double, .int, .date: number

@@ -124,6 +124,25 @@ struct InputDecoderTests {
             #expect(huge.status == .unprocessableContent && String(buffer: huge.body).contains("beyond ±1e100"))
             let empty = try await client.post("/batch", #"{"dataframe_records": []}"#)
             #expect(empty.status == .unprocessableContent)
+            let twice = try await client.post("/batch", #"{"dataframe_split": {"columns": ["bmi", "bmi"], "data": [[1, 2]]}}"#)
+            #expect(twice.status == .unprocessableContent && String(buffer: twice.body).contains("'bmi' twice"))
+        }
+    }
+
+    @Test("Numbers are read exactly on every path: the bound itself and the last digit of a double")
+    func exactNumbers() async throws {
+        let (app, _) = try makeApp()
+        try await app.test(.router) { client in
+            for text in ["1e100", "-1e100", "0.30000000000000004", "9.999999999999999e99", "2.2250738585072014e-308"] {
+                let rows = try await client.post("/batch", #"{"x": [["# + text + "]]}")
+                let records = try await client.post("/batch", #"{"records": [{"bmi": "# + text + "}]}")
+                let split = try await client.post("/batch", #"{"dataframe_split": {"columns": ["bmi"], "data": [["# + text + "]]}}")
+                #expect(rows.status == .ok, "\(text): \(String(buffer: rows.body))")
+                let expected = try TestModels.diabetes.pipeline.predict(try DataFrame(columns: [Column("bmi", doubles: [Double(text)!])])).values!
+                #expect(String(buffer: rows.body).contains(NumberFormatting.shortest(expected[0])), "\(text)")
+                #expect(String(buffer: records.body) == String(buffer: rows.body), "\(text)")
+                #expect(String(buffer: split.body) == String(buffer: rows.body), "\(text)")
+            }
         }
     }
 }
