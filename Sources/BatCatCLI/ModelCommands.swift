@@ -204,12 +204,7 @@ enum ArtifactFile {
 extension BatCat.Describe {
     /// `linearRegression (normal)`, `logisticRegression (lbfgs, C=1)`.
     static func estimatorName(_ choice: EstimatorChoice) -> String {
-        switch choice {
-        case .linearRegression(let e): "linear-regression (\(e.solver.rawValue))"
-        case .ridge(let e): "ridge (alpha \(e.alpha))"
-        case .lasso(let e): "lasso (alpha \(e.alpha))"
-        case .logisticRegression(let e): "logistic-regression (\(e.solver.rawValue), C \(e.c))"
-        }
+        choice.label
     }
 }
 

@@ -24,6 +24,9 @@ extension BatCat {
                   batcat train                    the project's train.yaml
                   batcat train examples/diabetes-bmi/train.yaml
                   batcat train spec.yaml --output model/churn.json --format json
+
+                Estimators (the spec's estimator type; settings in the README):
+                \(Estimators.helpList())
                 """
         )
 

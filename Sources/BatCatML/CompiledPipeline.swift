@@ -14,8 +14,11 @@ public struct CompiledPipeline: Sendable {
         case clip(slot: Int, low: Double, high: Double)
     }
 
-    enum Model: Sendable {
+    /// A fitted model as arithmetic on the prepared row (``TrainedModel/rowFormula``).
+    public enum Formula: Sendable {
+        /// x · weights + intercept.
         case linear(weights: [Double], intercept: Double)
+        /// Logistic scores, then the sigmoid (one row of weights) or softmax (one per class).
         case logistic(weights: [[Double]], intercepts: [Double])
     }
 
@@ -28,7 +31,7 @@ public struct CompiledPipeline: Sendable {
     let slotCount: Int
     let operations: [Operation]
     let modelSlots: [Int]
-    let model: Model
+    let model: Formula
 
     /// Whether the model predicts classes.
     public var isClassifier: Bool { classes != nil }
@@ -128,11 +131,7 @@ extension FittedPipeline {
                 if case .simpleImputer(let imputer) = step.step { return Array(imputer.fills.keys) }
                 return []
             })
-        let compiledModel: CompiledPipeline.Model
-        switch model {
-        case .linear(let fitted): compiledModel = .linear(weights: fitted.coefficients, intercept: fitted.intercept)
-        case .logistic(let fitted): compiledModel = .logistic(weights: fitted.coefficients, intercepts: fitted.intercepts)
-        }
+        guard let compiledModel = model.model.rowFormula else { return nil }
         return CompiledPipeline(
             inputWidth: features.count, acceptsMissing: features.map { imputed.contains($0.name) }, classes: classes,
             slotCount: names.count,

@@ -6,18 +6,22 @@ import BatCatData
 /// can be read from columns a block of rows at a time: a frame's columns are shared without a copy, where
 /// a matrix would be a second copy of all the data in fresh memory (160 MB for the 1,000,000 × 20
 /// benchmark) filled before the first sum.
-enum Design: Sendable {
+public enum Design: Sendable {
+    /// One row-major matrix.
     case matrix(Matrix)
+    /// One array per column, each `rows` long, with the columns' names.
     case columns([[Double]], rows: Int, names: [String])
 
-    var rows: Int {
+    /// The number of rows.
+    public var rows: Int {
         switch self {
         case .matrix(let x): x.rows
         case .columns(_, let rows, _): rows
         }
     }
 
-    var columns: Int {
+    /// The number of columns.
+    public var columns: Int {
         switch self {
         case .matrix(let x): x.columns
         case .columns(let columns, _, _): columns.count
@@ -25,7 +29,8 @@ enum Design: Sendable {
     }
 
     /// The value at `row`, `column`.
-    func value(row: Int, column: Int) -> Double {
+    /// One value.
+    public func value(row: Int, column: Int) -> Double {
         switch self {
         case .matrix(let x): x.values[row * x.columns + column]
         case .columns(let columns, _, _): columns[column][row]
@@ -62,8 +67,8 @@ enum Design: Sendable {
         }
     }
 
-    /// The design as a row-major matrix (a copy when it is columns).
-    func matrix() -> Matrix {
+    /// The rows as a matrix (the matrix itself, or a row-major copy of the columns).
+    public func matrix() -> Matrix {
         switch self {
         case .matrix(let x): return x
         case .columns(let columns, let rows, let names): return Matrix(columns: columns, rows: rows, columnNames: names)

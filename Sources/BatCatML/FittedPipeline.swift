@@ -62,30 +62,12 @@ public struct FittedPipeline: Codable, Equatable, Sendable {
 
     /// Predictions for every row of `frame`, which must hold every feature (other columns are ignored).
     public func predict(_ frame: DataFrame) throws(MLError) -> Predictions {
-        switch model {
-        case .linear(let fitted):
-            // Column by column: no row-major copy of the inputs for a model that only needs x · w + b.
-            let columns = try inputColumns(for: frame)
-            guard columns.count == fitted.featureCount else {
-                throw MLError(
-                    .schemaMismatch, "the model takes \(fitted.featureCount) features per row but got \(columns.count)",
-                    hints: ["pass the same feature columns, in the same order, as in training"])
-            }
-            return Predictions(
-                values: LinearAlgebra.predict(
-                    columns: columns, rows: frame.rowCount, weights: fitted.coefficients, intercept: fitted.intercept))
-        case .logistic(let fitted):
-            let x = try matrix(for: frame)
-            let probabilities = try fitted.predictProbabilities(x)
-            var labels: [ClassLabel] = []
-            labels.reserveCapacity(probabilities.rows)
-            for row in 0..<probabilities.rows {
-                var best = 0
-                for k in 1..<probabilities.columns where probabilities[row, k] > probabilities[row, best] { best = k }
-                labels.append(fitted.classes[best])
-            }
-            return Predictions(labels: labels, probabilities: probabilities, classes: fitted.classes)
+        let x: Design
+        switch type(of: model.model).predictionLayout {
+        case .columns: x = .columns(try inputColumns(for: frame), rows: frame.rowCount, names: modelInputs)
+        case .matrix: x = .matrix(try matrix(for: frame))
         }
+        return try model.model.predict(x)
     }
 
     /// The estimator's input matrix for `frame`: the features checked and conformed, the steps applied.
@@ -265,7 +247,7 @@ public struct Pipeline: Codable, Hashable, Sendable {
         let schema = FittedPipeline.schema(of: frame, features: features)
         var probe = FittedPipeline(
             features: schema, target: target, classes: nil, steps: [], modelInputs: [],
-            model: .linear(.init(coefficients: [], intercept: 0)))
+            model: FittedModel(LinearRegression.Fitted(coefficients: [], intercept: 0)))
         var current = try probe.conform(frame)
         var fittedSteps: [FittedPipeline.NamedFittedStep] = []
         for named in steps {
@@ -278,13 +260,12 @@ public struct Pipeline: Codable, Hashable, Sendable {
             current = try fitted.transform(current)
             fittedSteps.append(.init(name: named.name, step: fitted))
         }
-        // Linear least-squares models read the columns as they are; logistic regression takes a matrix.
+        // Least-squares models read the columns as they are; others take a matrix.
         let x: Design
         do {
-            if case .logisticRegression = estimator {
-                x = .matrix(try current.matrix())
-            } else {
-                x = .columns(try current.numericColumns(), rows: current.rowCount, names: current.columnNames)
+            switch type(of: estimator.kind).trainingLayout {
+            case .matrix: x = .matrix(try current.matrix())
+            case .columns: x = .columns(try current.numericColumns(), rows: current.rowCount, names: current.columnNames)
             }
         } catch {
             throw MLError(
@@ -299,15 +280,10 @@ public struct Pipeline: Codable, Hashable, Sendable {
         }
         probe.steps = fittedSteps
         probe.modelInputs = current.columnNames
-        switch estimator {
-        case .linearRegression(let e): probe.model = .linear(try e.fit(x, try Pipeline.numericTarget(targetColumn)))
-        case .ridge(let e): probe.model = .linear(try e.fit(x, try Pipeline.numericTarget(targetColumn)))
-        case .lasso(let e): probe.model = .linear(try e.fit(x, try Pipeline.numericTarget(targetColumn)))
-        case .logisticRegression(let e):
-            let fitted = try e.fit(x.matrix(), try Pipeline.labels(targetColumn))
-            probe.classes = fitted.classes
-            probe.model = .logistic(fitted)
-        }
+        let target: TrainingTarget =
+            estimator.isClassifier ? .labels(try Pipeline.labels(targetColumn)) : .values(try Pipeline.numericTarget(targetColumn))
+        probe.model = try estimator.kind.fitModel(x, target: target)
+        probe.classes = probe.model.model.classLabels
         return probe
     }
 

@@ -316,3 +316,111 @@ func checkTarget(_ y: [Double]) throws(MLError) {
             hints: ["drop the rows whose target is missing before training; a model cannot learn from them"])
     }
 }
+
+// MARK: - The estimator seam
+
+extension LinearRegression.Fitted: TrainedModel {
+    public static let modelTypeName = "linear"
+    public static let predictionLayout = InputLayout.columns
+    public var classLabels: [ClassLabel]? { nil }
+
+    public var convergence: Convergence? {
+        guard let converged, let iterationsRun else { return nil }
+        return Convergence(
+            converged: converged, iterations: iterationsRun, remaining: remainingChange,
+            measure: "the largest coefficient change relative to the largest coefficient")
+    }
+
+    /// Column by column: no row-major copy of the inputs for a model that only needs x · w + b.
+    public func predict(_ x: Design) throws(MLError) -> Predictions {
+        switch x {
+        case .matrix(let matrix):
+            return Predictions(values: try predict(matrix))
+        case .columns(let columns, let rows, _):
+            guard columns.count == featureCount else {
+                throw MLError(
+                    .schemaMismatch, "the model takes \(featureCount) features per row but got \(columns.count)",
+                    hints: ["pass the same feature columns, in the same order, as in training"])
+            }
+            return Predictions(values: LinearAlgebra.predict(columns: columns, rows: rows, weights: coefficients, intercept: intercept))
+        }
+    }
+
+    public var rowFormula: CompiledPipeline.Formula? { .linear(weights: coefficients, intercept: intercept) }
+}
+
+extension LinearRegression: EstimatorKind {
+    public static let typeName = "linearRegression"
+    public static let summary = "least squares, by normal equations or gradient descent"
+    public static let settingsSummary = "`solver` (normal or gradientDescent), `fitIntercept`, `learningRate` (0.01), `iterations` (1000), `tolerance` (0), `initialWeights`, `initialIntercept`"
+    public static let predictsClasses = false
+    public static let trainingLayout = InputLayout.columns
+    public var specName: String { "linearRegression (\(solver.rawValue))" }
+    public var label: String { "linear-regression (\(solver.rawValue))" }
+
+    public func fit(_ x: Design, target: TrainingTarget) throws(MLError) -> Fitted {
+        try fit(x, try target.values(for: Self.typeName))
+    }
+}
+
+extension Ridge: EstimatorKind {
+    public static let typeName = "ridge"
+    public static let summary = "least squares with an L2 penalty (alpha)"
+    public static let settingsSummary = "`alpha` (1), `fitIntercept`"
+    public static let predictsClasses = false
+    public static let trainingLayout = InputLayout.columns
+    public var specName: String { "ridge" }
+    public var label: String { "ridge (alpha \(alpha))" }
+
+    public func fit(_ x: Design, target: TrainingTarget) throws(MLError) -> LinearRegression.Fitted {
+        try fit(x, try target.values(for: Self.typeName))
+    }
+}
+
+extension Lasso: EstimatorKind {
+    public static let typeName = "lasso"
+    public static let summary = "least squares with an L1 penalty (alpha), by coordinate descent"
+    public static let settingsSummary = "`alpha` (1), `fitIntercept`, `maxIterations` (1000), `tolerance` (1e-4)"
+    public static let predictsClasses = false
+    public static let trainingLayout = InputLayout.columns
+    public var specName: String { "lasso" }
+    public var label: String { "lasso (alpha \(alpha))" }
+
+    public func fit(_ x: Design, target: TrainingTarget) throws(MLError) -> LinearRegression.Fitted {
+        try fit(x, try target.values(for: Self.typeName))
+    }
+}
+
+// MARK: - Spec decoding
+
+extension LinearRegression {
+    /// Decodes from a spec; every setting optional.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.settings(
+            "linearRegression",
+            allowed: ["solver", "fitIntercept", "learningRate", "iterations", "tolerance", "initialWeights", "initialIntercept"])
+        self.init(
+            solver: try c.value("solver", default: .normal), fitIntercept: try c.value("fitIntercept", default: true),
+            learningRate: try c.value("learningRate", default: 0.01), iterations: try c.value("iterations", default: 1000),
+            tolerance: try c.value("tolerance", default: 0), initialWeights: try c.optional("initialWeights"),
+            initialIntercept: try c.optional("initialIntercept"))
+    }
+}
+
+extension Ridge {
+    /// Decodes from a spec; every setting optional.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.settings("ridge", allowed: ["alpha", "fitIntercept"])
+        self.init(alpha: try c.value("alpha", default: 1.0), fitIntercept: try c.value("fitIntercept", default: true))
+    }
+}
+
+extension Lasso {
+    /// Decodes from a spec; every setting optional.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.settings("lasso", allowed: ["alpha", "fitIntercept", "maxIterations", "tolerance"])
+        self.init(
+            alpha: try c.value("alpha", default: 1.0), fitIntercept: try c.value("fitIntercept", default: true),
+            maxIterations: try c.value("maxIterations", default: 1000), tolerance: try c.value("tolerance", default: 1e-4))
+    }
+}

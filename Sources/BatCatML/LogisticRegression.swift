@@ -421,3 +421,56 @@ enum Optimiser {
         return outcome(maxIterations, gradient, rows: problem.x.rows, tolerance: tolerance)
     }
 }
+
+// MARK: - The estimator seam
+
+extension LogisticRegression.Fitted: TrainedModel {
+    public static let modelTypeName = "logistic"
+    public static let predictionLayout = InputLayout.matrix
+    public var classLabels: [ClassLabel]? { classes }
+
+    public var convergence: Convergence? {
+        Convergence(converged: converged, iterations: iterationsRun, remaining: remainingGradient, measure: "the largest gradient component per row")
+    }
+
+    public func predict(_ x: Design) throws(MLError) -> Predictions {
+        let probabilities = try predictProbabilities(x.matrix())
+        var labels: [ClassLabel] = []
+        labels.reserveCapacity(probabilities.rows)
+        for row in 0..<probabilities.rows {
+            var best = 0
+            for k in 1..<probabilities.columns where probabilities[row, k] > probabilities[row, best] { best = k }
+            labels.append(classes[best])
+        }
+        return Predictions(labels: labels, probabilities: probabilities, classes: classes)
+    }
+
+    public var rowFormula: CompiledPipeline.Formula? { .logistic(weights: coefficients, intercepts: intercepts) }
+}
+
+extension LogisticRegression: EstimatorKind {
+    public static let typeName = "logisticRegression"
+    public static let summary = "logistic regression, binary or multinomial, L2 penalty (C)"
+    public static let settingsSummary = "`c` (1), `solver` (lbfgs or newton), `maxIterations` (100), `tolerance` (1e-4), `fitIntercept`"
+    public static let predictsClasses = true
+    public static let trainingLayout = InputLayout.matrix
+    public var specName: String { "logisticRegression (\(solver.rawValue))" }
+    public var label: String { "logistic-regression (\(solver.rawValue), C \(c))" }
+
+    public func fit(_ x: Design, target: TrainingTarget) throws(MLError) -> Fitted {
+        try fit(x.matrix(), try target.labels(for: Self.typeName))
+    }
+}
+
+// MARK: - Spec decoding
+
+extension LogisticRegression {
+    /// Decodes from a spec; every setting optional.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.settings("logisticRegression", allowed: ["c", "solver", "maxIterations", "tolerance", "fitIntercept"])
+        self.init(
+            c: try c.value("c", default: 1.0), solver: try c.value("solver", default: .lbfgs),
+            maxIterations: try c.value("maxIterations", default: 100),
+            tolerance: try c.value("tolerance", default: 1e-4), fitIntercept: try c.value("fitIntercept", default: true))
+    }
+}

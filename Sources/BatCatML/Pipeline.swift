@@ -222,60 +222,6 @@ public struct ColumnTransformer: Transformer {
     }
 }
 
-/// The estimator at the end of a pipeline, written as `{"type": "logisticRegression", …settings}`.
-public enum EstimatorChoice: Codable, Hashable, Sendable {
-    case linearRegression(LinearRegression)
-    case ridge(Ridge)
-    case lasso(Lasso)
-    case logisticRegression(LogisticRegression)
-
-    static let typeNames = ["linearRegression", "ridge", "lasso", "logisticRegression"]
-
-    /// The estimator's `type` as specs write it.
-    public var typeName: String {
-        switch self {
-        case .linearRegression: "linearRegression"
-        case .ridge: "ridge"
-        case .lasso: "lasso"
-        case .logisticRegression(let e): "logisticRegression (\(e.solver.rawValue))"
-        }
-    }
-
-    private enum TypeKey: String, CodingKey { case type }
-
-    /// Whether the estimator predicts classes.
-    public var isClassifier: Bool {
-        if case .logisticRegression = self { return true }
-        return false
-    }
-
-    /// Decodes `{"type": …, …}`.
-    public init(from decoder: any Decoder) throws {
-        let type = try decoder.container(keyedBy: TypeKey.self).decode(String.self, forKey: .type)
-        switch type {
-        case "linearRegression": self = .linearRegression(try LinearRegression(from: decoder))
-        case "ridge": self = .ridge(try Ridge(from: decoder))
-        case "lasso": self = .lasso(try Lasso(from: decoder))
-        case "logisticRegression": self = .logisticRegression(try LogisticRegression(from: decoder))
-        default:
-            throw DecodingError.dataCorruptedError(
-                forKey: TypeKey.type, in: try decoder.container(keyedBy: TypeKey.self),
-                debugDescription: "unknown estimator type '\(type)'\(Suggestion.nearest(to: type, among: EstimatorChoice.typeNames).map { " (did you mean '\($0)'?)" } ?? ""); the types are: \(EstimatorChoice.typeNames.joined(separator: ", "))")
-        }
-    }
-
-    /// Encodes with a `type`.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: TypeKey.self)
-        switch self {
-        case .linearRegression(let e): try container.encode("linearRegression", forKey: .type); try e.encode(to: encoder)
-        case .ridge(let e): try container.encode("ridge", forKey: .type); try e.encode(to: encoder)
-        case .lasso(let e): try container.encode("lasso", forKey: .type); try e.encode(to: encoder)
-        case .logisticRegression(let e): try container.encode("logisticRegression", forKey: .type); try e.encode(to: encoder)
-        }
-    }
-}
-
 /// Whether an iterative estimator's optimiser converged, and where it stopped.
 public struct Convergence: Sendable, Equatable, Encodable {
     /// Whether it met its tolerance (or, for L-BFGS, stopped making progress) before the iteration limit.
@@ -292,49 +238,5 @@ public struct Convergence: Sendable, Equatable, Encodable {
         var text = "\(estimator) did not converge in \(iterations) iteration\(iterations == 1 ? "" : "s")"
         if let remaining { text += ": \(measure) is still \(remaining)" }
         return text
-    }
-}
-
-/// A fitted estimator, as stored in artifacts.
-public enum FittedModel: Codable, Equatable, Sendable {
-    case linear(LinearRegression.Fitted)
-    case logistic(LogisticRegression.Fitted)
-
-    /// Whether the optimiser converged, for iterative estimators (lasso, logistic regression); `nil` otherwise.
-    public var convergence: Convergence? {
-        switch self {
-        case .logistic(let m):
-            return Convergence(
-                converged: m.converged, iterations: m.iterationsRun, remaining: m.remainingGradient,
-                measure: "the largest gradient component per row")
-        case .linear(let m):
-            guard let converged = m.converged, let iterations = m.iterationsRun else { return nil }
-            return Convergence(
-                converged: converged, iterations: iterations, remaining: m.remainingChange,
-                measure: "the largest coefficient change relative to the largest coefficient")
-        }
-    }
-
-    private enum TypeKey: String, CodingKey { case type }
-
-    /// Decodes `{"type": …, …}`.
-    public init(from decoder: any Decoder) throws {
-        let type = try decoder.container(keyedBy: TypeKey.self).decode(String.self, forKey: .type)
-        switch type {
-        case "linear": self = .linear(try .init(from: decoder))
-        case "logistic": self = .logistic(try .init(from: decoder))
-        default:
-            throw DecodingError.dataCorruptedError(
-                forKey: TypeKey.type, in: try decoder.container(keyedBy: TypeKey.self), debugDescription: "unknown model type '\(type)'")
-        }
-    }
-
-    /// Encodes with a `type`.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: TypeKey.self)
-        switch self {
-        case .linear(let m): try container.encode("linear", forKey: .type); try m.encode(to: encoder)
-        case .logistic(let m): try container.encode("logistic", forKey: .type); try m.encode(to: encoder)
-        }
     }
 }

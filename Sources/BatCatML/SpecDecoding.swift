@@ -2,16 +2,17 @@ import BatCatData
 
 /// Decoding of settings objects in training specs: every key optional (its default applies), and an
 /// unknown key is an error that names it, so a typo never passes silently.
-struct SettingKey: CodingKey {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
+/// Estimators and steps added outside BatCatML decode their settings the same way, through these.
+public struct SettingKey: CodingKey {
+    public var stringValue: String
+    public var intValue: Int? { nil }
+    public init(stringValue: String) { self.stringValue = stringValue }
+    public init?(intValue: Int) { nil }
 }
 
 extension Decoder {
     /// The settings object, after checking that it has only `allowed` keys (and `type`).
-    func settings(_ owner: String, allowed: [String]) throws -> KeyedDecodingContainer<SettingKey> {
+    public func settings(_ owner: String, allowed: [String]) throws -> KeyedDecodingContainer<SettingKey> {
         let container = try self.container(keyedBy: SettingKey.self)
         let known = Set(allowed + ["type", "name"])
         for key in container.allKeys where !known.contains(key.stringValue) {
@@ -35,13 +36,13 @@ extension String {
 
 extension KeyedDecodingContainer where Key == SettingKey {
     /// The setting's value, or `fallback` when it is absent.
-    func value<T: Decodable>(_ name: String, default fallback: T) throws -> T {
+    public func value<T: Decodable>(_ name: String, default fallback: T) throws -> T {
         try optional(name) ?? fallback
     }
 
     /// The setting's value, or `nil` when it is absent. A value of the wrong kind (`1.5` for a whole number) is
     /// a type mismatch at the setting's path: Foundation reports it as invalid JSON with no path at all.
-    func optional<T: Decodable>(_ name: String) throws -> T? {
+    public func optional<T: Decodable>(_ name: String) throws -> T? {
         let key = SettingKey(stringValue: name)
         do {
             return try decodeIfPresent(T.self, forKey: key)
@@ -56,7 +57,7 @@ extension KeyedDecodingContainer where Key == SettingKey {
     }
 
     /// A setting that may be written as a number or a text, read as text.
-    func text(_ name: String) throws -> String? {
+    public func text(_ name: String) throws -> String? {
         let key = SettingKey(stringValue: name)
         guard contains(key) else { return nil }
         if let text = try? decode(String.self, forKey: key) { return text }
@@ -145,48 +146,5 @@ extension ColumnTransformer {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.settings("columnTransformer", allowed: ["entries", "passthrough"])
         self.init(entries: try c.value("entries", default: []), passthrough: try c.value("passthrough", default: true))
-    }
-}
-
-extension LinearRegression {
-    /// Decodes from a spec; every setting optional.
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.settings(
-            "linearRegression",
-            allowed: ["solver", "fitIntercept", "learningRate", "iterations", "tolerance", "initialWeights", "initialIntercept"])
-        self.init(
-            solver: try c.value("solver", default: .normal), fitIntercept: try c.value("fitIntercept", default: true),
-            learningRate: try c.value("learningRate", default: 0.01), iterations: try c.value("iterations", default: 1000),
-            tolerance: try c.value("tolerance", default: 0), initialWeights: try c.optional("initialWeights"),
-            initialIntercept: try c.optional("initialIntercept"))
-    }
-}
-
-extension Ridge {
-    /// Decodes from a spec; every setting optional.
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.settings("ridge", allowed: ["alpha", "fitIntercept"])
-        self.init(alpha: try c.value("alpha", default: 1.0), fitIntercept: try c.value("fitIntercept", default: true))
-    }
-}
-
-extension Lasso {
-    /// Decodes from a spec; every setting optional.
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.settings("lasso", allowed: ["alpha", "fitIntercept", "maxIterations", "tolerance"])
-        self.init(
-            alpha: try c.value("alpha", default: 1.0), fitIntercept: try c.value("fitIntercept", default: true),
-            maxIterations: try c.value("maxIterations", default: 1000), tolerance: try c.value("tolerance", default: 1e-4))
-    }
-}
-
-extension LogisticRegression {
-    /// Decodes from a spec; every setting optional.
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.settings("logisticRegression", allowed: ["c", "solver", "maxIterations", "tolerance", "fitIntercept"])
-        self.init(
-            c: try c.value("c", default: 1.0), solver: try c.value("solver", default: .lbfgs),
-            maxIterations: try c.value("maxIterations", default: 100),
-            tolerance: try c.value("tolerance", default: 1e-4), fitIntercept: try c.value("fitIntercept", default: true))
     }
 }

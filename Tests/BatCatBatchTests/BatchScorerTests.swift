@@ -14,7 +14,7 @@ struct BatchScorerTests {
             Column("id", ints: Array(0..<50)), Column("x", doubles: (0..<50).map(Double.init)),
             Column("y", doubles: (0..<50).map { 2 * Double($0) + 1 }),
         ])
-        let spec = TrainingSpec(name: "line", data: "-", target: "y", features: ["x"], estimator: .linearRegression(LinearRegression()))
+        let spec = TrainingSpec(name: "line", data: "-", target: "y", features: ["x"], estimator: EstimatorChoice(LinearRegression()))
         return try! Trainer.train(spec, frame: frame, options: TrainingOptions(version: "t")).artifact
     }()
 
@@ -244,7 +244,7 @@ struct BatchScorerTests {
             Column("x", doubles: (0..<20).map(Double.init)), Column("flag", bools: (0..<20).map { $0 % 2 == 0 }),
             Column("y", doubles: (0..<20).map { Double($0) + ($0 % 2 == 0 ? 10 : 0) }),
         ])
-        let spec = TrainingSpec(name: "b", data: "-", target: "y", estimator: .linearRegression(LinearRegression()))
+        let spec = TrainingSpec(name: "b", data: "-", target: "y", estimator: EstimatorChoice(LinearRegression()))
         let artifact = try Trainer.train(spec, frame: frame, options: TrainingOptions(version: "t")).artifact
         try await input.put(Array("x,flag\n1,false\n2,true\n".utf8), at: "flags.csv")
         let scorer = BatchScorer(

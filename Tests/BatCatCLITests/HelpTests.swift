@@ -1,5 +1,6 @@
 import ArgumentParser
 import BatCatCLI
+import BatCatML
 import Foundation
 import Testing
 
@@ -20,6 +21,19 @@ struct HelpTests {
         let serve = try Transcript.run(["serve", "--help"], in: work.url).stdout
         #expect(!serve.contains("In a container started as"), "\(serve)")
         #expect(serve.contains("not part of this version"), "\(serve)")
+    }
+
+    @Test("The estimators the README and train --help list are the registry's")
+    func estimatorDocs() throws {
+        let work = try WorkFolder()
+        let readme = try String(contentsOf: TrainCommandTests.examples.deletingLastPathComponent().appendingPathComponent("README.md"), encoding: .utf8)
+        #expect(readme.contains(Estimators.markdownTable(of: Estimators.builtIn)), "the README's estimator table differs from Estimators.markdownTable()")
+        let help = try Transcript.run(["train", "--help"], in: work.url).stdout
+        // Help wraps long lines, so each kind is checked by its name and the first words of its summary.
+        for kind in Estimators.builtIn {
+            let start = kind.summary.split(separator: " ").prefix(3).joined(separator: " ")
+            #expect(help.contains("\(kind.typeName): \(start)"), "\(help)")
+        }
     }
 
     @Test("--help teaches the commands with examples, on stdout")

@@ -8,7 +8,7 @@ struct ArtifactTests {
     private func artifact() throws -> ModelArtifact {
         let spec = TrainingSpec(
             name: "artifact", data: "-", target: "y", features: ["a", "b"], split: .init(method: .random, test: 0.2),
-            estimator: .linearRegression(LinearRegression()), gate: ["r2 >= 0.5"])
+            estimator: EstimatorChoice(LinearRegression()), gate: ["r2 >= 0.5"])
         return try Trainer.train(spec, frame: try ConformanceTests.data(), options: TrainingOptions(version: "9.9.9")).artifact
     }
 
@@ -26,7 +26,7 @@ struct ArtifactTests {
     func columnwisePredictions() throws {
         let fitted = try artifact().pipeline
         let frame = try ConformanceTests.data()
-        guard case .linear(let model) = fitted.model else {
+        guard let model = fitted.model.as(LinearRegression.Fitted.self) else {
             Issue.record("expected a linear model")
             return
         }

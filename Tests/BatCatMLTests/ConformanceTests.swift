@@ -7,12 +7,12 @@ import Testing
 @Suite("Estimator conformance")
 struct ConformanceTests {
     static let estimators: [EstimatorChoice] = [
-        .linearRegression(LinearRegression()),
-        .linearRegression(LinearRegression(solver: .gradientDescent, learningRate: 0.05, iterations: 500)),
-        .ridge(Ridge(alpha: 0.5)),
-        .lasso(Lasso(alpha: 0.01)),
-        .logisticRegression(LogisticRegression()),
-        .logisticRegression(LogisticRegression(solver: .newton)),
+        EstimatorChoice(LinearRegression()),
+        EstimatorChoice(LinearRegression(solver: .gradientDescent, learningRate: 0.05, iterations: 500)),
+        EstimatorChoice(Ridge(alpha: 0.5)),
+        EstimatorChoice(Lasso(alpha: 0.01)),
+        EstimatorChoice(LogisticRegression()),
+        EstimatorChoice(LogisticRegression(solver: .newton)),
     ]
 
     /// A small dataset with two numeric features and both a numeric and a class target.
@@ -92,12 +92,5 @@ struct ConformanceTests {
 }
 
 extension EstimatorChoice: CustomTestStringConvertible {
-    public var testDescription: String {
-        switch self {
-        case .linearRegression(let e): "linearRegression(\(e.solver.rawValue))"
-        case .ridge: "ridge"
-        case .lasso: "lasso"
-        case .logisticRegression(let e): "logisticRegression(\(e.solver.rawValue))"
-        }
-    }
+    public var testDescription: String { typeName }
 }

@@ -44,7 +44,7 @@ struct ConvergenceTests {
         let convergence = try #require(result.convergence)
         #expect(!convergence.converged && convergence.iterations == 2)
         #expect(result.warnings.contains { $0.contains("lasso did not converge in 2 iterations") })
-        guard case .linear(let fitted) = result.artifact.pipeline.model else {
+        guard let fitted = result.artifact.pipeline.model.as(LinearRegression.Fitted.self) else {
             Issue.record("lasso did not fit a linear model")
             return
         }
@@ -107,7 +107,6 @@ struct ConvergenceTests {
         let spec = try decode(
             #"{"name": "g", "data": "-", "target": "target", "estimator": {"type": "linearRegression", "solver": "gradientDescent", "initialIntercept": 1}}"#
         )
-        guard case .linearRegression(let e) = spec.estimator else { return }
-        #expect(e.initialIntercept == 1)
+        #expect(spec.estimator.as(LinearRegression.self)?.initialIntercept == 1)
     }
 }

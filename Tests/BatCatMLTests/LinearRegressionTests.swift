@@ -90,8 +90,8 @@ struct LinearRegressionTests {
 
     /// Every estimator fitted from Gram sums: least squares by both solvers, ridge and lasso.
     static let linearEstimators: [EstimatorChoice] = [
-        .linearRegression(LinearRegression()), .ridge(Ridge(alpha: 2)), .lasso(Lasso(alpha: 0.1)),
-        .linearRegression(LinearRegression(solver: .gradientDescent, learningRate: 1e-7, iterations: 50)),
+        EstimatorChoice(LinearRegression()), EstimatorChoice(Ridge(alpha: 2)), EstimatorChoice(Lasso(alpha: 0.1)),
+        EstimatorChoice(LinearRegression(solver: .gradientDescent, learningRate: 1e-7, iterations: 50)),
     ]
 
     /// `rows` rows (by default not a multiple of the blocks the Gram sums read) of three features with an
@@ -117,14 +117,11 @@ struct LinearRegressionTests {
         let fitted = try Pipeline(estimator: estimator).fit(frame, features: ["x0", "x1", "x2"], target: "y")
         let x = try frame.matrix(["x0", "x1", "x2"])
         let y = try frame.column("y").doubles!
-        let direct: LinearRegression.Fitted
-        switch estimator {
-        case .linearRegression(let e): direct = try e.fit(x, y)
-        case .ridge(let e): direct = try e.fit(x, y)
-        case .lasso(let e): direct = try e.fit(x, y)
-        case .logisticRegression: return
+        guard let direct = try estimator.kind.fit(.matrix(x), target: .values(y)) as? LinearRegression.Fitted else {
+            Issue.record("expected \(estimator.typeName) to fit a linear model")
+            return
         }
-        guard case .linear(let model) = fitted.model else {
+        guard let model = fitted.model.as(LinearRegression.Fitted.self) else {
             Issue.record("expected a linear model")
             return
         }
@@ -135,8 +132,8 @@ struct LinearRegressionTests {
     @Test("Predictions from columns, in blocks and across cores, are bit-identical to the row-major model's")
     func columnPredictionsMatchRowMajor() throws {
         let frame = try wideFrame(rows: 250_003)
-        let fitted = try Pipeline(estimator: .linearRegression(LinearRegression())).fit(frame, features: ["x0", "x1", "x2"], target: "y")
-        guard case .linear(let model) = fitted.model else {
+        let fitted = try Pipeline(estimator: EstimatorChoice(LinearRegression())).fit(frame, features: ["x0", "x1", "x2"], target: "y")
+        guard let model = fitted.model.as(LinearRegression.Fitted.self) else {
             Issue.record("expected a linear model")
             return
         }
@@ -151,7 +148,7 @@ struct LinearRegressionTests {
             Column("c", doubles: [1, 2, .infinity, 4]), Column("y", doubles: [1, 2, 3, 4]),
         ])
         let error = #expect(throws: MLError.self) {
-            try Pipeline(estimator: .linearRegression(LinearRegression())).fit(frame, features: ["a", "c", "b"], target: "y")
+            try Pipeline(estimator: EstimatorChoice(LinearRegression())).fit(frame, features: ["a", "c", "b"], target: "y")
         }
         #expect(error?.message == "feature 'b' is infinite in row 2")
     }
@@ -183,8 +180,8 @@ struct LinearRegressionTests {
         let frame = try DataFrame(columns: [
             Column("a", doubles: a), Column("b", doubles: b), Column("y", doubles: (0..<rows).map { 2.5 * a[$0] - 0.75 * b[$0] + 10 }),
         ])
-        let fitted = try Pipeline(estimator: .linearRegression(LinearRegression())).fit(frame, features: ["a", "b"], target: "y")
-        guard case .linear(let model) = fitted.model else {
+        let fitted = try Pipeline(estimator: EstimatorChoice(LinearRegression())).fit(frame, features: ["a", "b"], target: "y")
+        guard let model = fitted.model.as(LinearRegression.Fitted.self) else {
             Issue.record("expected a linear model")
             return
         }

@@ -131,7 +131,7 @@ struct TrainerTests {
     func textFeature() throws {
         let frame = try DataFrame(columns: [Column("city", strings: ["a", "b", "a"]), Column("y", doubles: [1, 2, 3])])
         let error = #expect(throws: MLError.self) {
-            try Pipeline(estimator: .linearRegression(LinearRegression())).fit(frame, features: ["city"], target: "y")
+            try Pipeline(estimator: EstimatorChoice(LinearRegression())).fit(frame, features: ["city"], target: "y")
         }
         #expect(error?.message == "column 'city' holds text, not numbers")
         #expect(error?.hints == ["add a oneHotEncoder or ordinalEncoder step for text features"])
@@ -143,7 +143,7 @@ struct TrainerTests {
         target[4] = [nil, Double.nan, -Double.infinity][kind]
         let frame = try DataFrame(columns: [Column("x", doubles: [1, 2, 3, 4, 5, 7]), Column("y", doubles: target)])
         let error = #expect(throws: MLError.self) {
-            try Pipeline(estimator: .linearRegression(LinearRegression())).fit(frame, features: ["x"], target: "y")
+            try Pipeline(estimator: EstimatorChoice(LinearRegression())).fit(frame, features: ["x"], target: "y")
         }
         #expect(error?.message == "the target 'y' is missing or not finite in row 5")
     }
@@ -175,7 +175,7 @@ struct TrainerTests {
     @Test("An unknown category at predict time names the column")
     func unknownAtPredict() throws {
         let train = try DataFrame(columns: [Column("city", strings: ["a", "b", "a", "b"]), Column("y", doubles: [1, 2, 1.5, 2.5])])
-        let fitted = try Pipeline(steps: [.init("encode", .oneHotEncoder(OneHotEncoder()))], estimator: .ridge(Ridge()))
+        let fitted = try Pipeline(steps: [.init("encode", .oneHotEncoder(OneHotEncoder()))], estimator: EstimatorChoice(Ridge()))
             .fit(train, features: ["city"], target: "y")
         let error = #expect(throws: MLError.self) { try fitted.predict(try DataFrame(columns: [Column("city", strings: ["c"])])) }
         #expect(error?.code == .unknownCategory)

@@ -11,7 +11,7 @@ enum TestArtifacts {
         let frame = try DataFrame(columns: [
             Column("x", doubles: (0..<20).map(Double.init)), Column("y", doubles: (0..<20).map { slope * Double($0) + 1 }),
         ])
-        let spec = TrainingSpec(name: name, data: "-", target: "y", features: ["x"], estimator: .linearRegression(LinearRegression()))
+        let spec = TrainingSpec(name: name, data: "-", target: "y", features: ["x"], estimator: EstimatorChoice(LinearRegression()))
         return try Trainer.train(spec, frame: frame, options: TrainingOptions(version: "test")).artifact.fileBytes()
     }
 }

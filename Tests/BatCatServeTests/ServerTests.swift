@@ -201,7 +201,7 @@ struct ServerTests {
         let frame = try DataFrame(columns: [Column("c", strings: ["a", "b", "a", "b"]), Column("y", ints: [1, 2, 1, 2])])
         let spec = TrainingSpec(
             name: "cat", data: "-", target: "y", features: ["c"], preprocessing: [.init("onehot", .oneHotEncoder(OneHotEncoder()))],
-            estimator: .logisticRegression(LogisticRegression()))
+            estimator: EstimatorChoice(LogisticRegression()))
         let categorical = try Trainer.train(spec, frame: frame, options: TrainingOptions(version: "t")).artifact
         let (app, _) = try makeApp(categorical)
         try await app.test(.router) { client in
