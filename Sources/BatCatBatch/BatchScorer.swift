@@ -109,7 +109,9 @@ public struct BatchScorer: Sendable {
     /// The registry version, if any.
     public let modelVersion: Int?
     /// The artifact.
-    public let artifact: ModelArtifact
+    public var artifact: ModelArtifact { sealed.artifact }
+    /// The artifact with its digest.
+    public let sealed: SealedArtifact
     let input: any ObjectStore
     let output: any ObjectStore
     let options: ScoreOptions
@@ -118,13 +120,13 @@ public struct BatchScorer: Sendable {
 
     /// Creates a scorer; `progress` is told the rows scored as chunks finish.
     public init(
-        modelName: String, modelVersion: Int?, artifact: ModelArtifact, input: any ObjectStore, output: any ObjectStore,
+        modelName: String, modelVersion: Int?, artifact: SealedArtifact, input: any ObjectStore, output: any ObjectStore,
         options: ScoreOptions,
         logger: Logger, progress: @escaping @Sendable (Int) -> Void = { _ in }
     ) {
         self.modelName = modelName
         self.modelVersion = modelVersion
-        self.artifact = artifact
+        self.sealed = artifact
         self.input = input
         self.output = output
         self.options = options
@@ -183,7 +185,7 @@ public struct BatchScorer: Sendable {
             }
         }
         reports.sort { $0.input < $1.input }
-        let digest = try artifact.digest
+        let digest = sealed.digest
         let manifest = ScoreManifest(
             model: modelName, modelVersion: modelVersion, modelDigest: digest, shard: "\(options.shardIndex + 1)/\(options.shardCount)",
             files: reports, seconds: BatchScorer.seconds(since: start))
@@ -212,7 +214,7 @@ public struct BatchScorer: Sendable {
     /// Scores one input, or skips it when a matching output is recorded.
     func score(_ key: String, outputKey: String) async throws -> FileReport {
         let start = ContinuousClock.now
-        let modelDigest = try artifact.digest
+        let modelDigest = sealed.digest
         let doneKey = "_batcat/done/\(key).json"
         // Taken before the bytes are read: a file changed while it is read has another revision by the
         // time of a rerun, which then scores it again.

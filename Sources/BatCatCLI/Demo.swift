@@ -98,9 +98,8 @@ extension BatCat {
             var configuration = ServeConfiguration()
             configuration.port = 0
             configuration.keys = try APIKeys.load(file: path("keys.txt"))
-            let chosen = try await registry.resolve("diabetes-bmi", .stage(.production))
-            let live = LiveModel(
-                try ServedModel(name: "diabetes-bmi", version: chosen.version, artifact: try await registry.artifact(for: chosen)))
+            let served = try await ModelLoader.load(.registered("diabetes-bmi", .stage(.production)), registry: { registry })
+            let live = LiveModel(try ServedModel(name: served.name, version: served.version, sealed: served.sealed))
             let counters = Counters()
             let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
             let watcher = RegistryWatcher(
@@ -115,14 +114,14 @@ extension BatCat {
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else { throw CLIError("the demo server did not start") }
             let base = "http://127.0.0.1:\(port)"
-            Console.out("4. Serve     diabetes-bmi version \(chosen.version) on \(base), API key in demo/keys.txt\n")
+            Console.out("4. Serve     diabetes-bmi version \(served.version ?? 1) on \(base), API key in demo/keys.txt\n")
             for (route, body) in [("/stream", #"{"x": [[0.3]]}"#), ("/batch", #"{"x": [[0.3], [0.3]]}"#)] {
                 let answer = try await Demo.post(base + route, body: body, key: key)
                 Console.out("             POST \(route) \(body) → \(answer)\n")
             }
 
             let scorer = BatchScorer(
-                modelName: "breast-cancer", modelVersion: versions["breast-cancer"]?.version, artifact: cancer.result.artifact,
+                modelName: "breast-cancer", modelVersion: versions["breast-cancer"]?.version, artifact: try cancer.result.artifact.sealed(),
                 input: try LocalObjectStore(root: path("data/raw")), output: try LocalObjectStore(root: path("data/result")),
                 options: ScoreOptions(),
                 logger: logger)

@@ -2,6 +2,7 @@ import ArgumentParser
 import BatCatCore
 import BatCatData
 import BatCatML
+import BatCatRegistry
 import BatCatStorage
 import Foundation
 
@@ -33,7 +34,8 @@ extension BatCat {
         func run() async throws {
             _ = try global.bootstrapLoggingFromConfiguration(label: "batcat.evaluate")
             let start = ContinuousClock.now
-            let model = try ArtifactFile.load(artifact)
+            let loaded = try await ModelLoader.load(file: artifact)
+            let model = loaded.artifact
             let frame = try CSVReader(options: try csv.options()).read(path: ObjectStores.localPath(data))
             let evaluation = try Trainer.evaluate(model.pipeline, on: frame)
             let metrics = evaluation.metrics
@@ -43,7 +45,7 @@ extension BatCat {
                 Console.out(
                     try JSONReport.encode(
                         EvaluateReport(
-                            artifact: artifact, digest: try model.digest, rows: frame.rowCount, metrics: metrics,
+                            artifact: artifact, digest: loaded.sealed.digest, rows: frame.rowCount, metrics: metrics,
                             unavailable: evaluation.unavailable.isEmpty ? nil : evaluation.unavailable,
                             positiveClass: model.pipeline.positiveClass?.description,
                             confusionMatrix: evaluation.confusion, confusionClasses: evaluation.classes?.map(\.description),
@@ -104,7 +106,8 @@ extension BatCat {
             let start = ContinuousClock.now
             // Checked before any work: a URL is not a place this build can write to.
             let outputPath = try output.map { try ObjectStores.localPath($0) }
-            let model = try ArtifactFile.load(artifact)
+            let loaded = try await ModelLoader.load(file: artifact)
+            let model = loaded.artifact
             let frame = try CSVReader(options: try csv.options()).read(path: ObjectStores.localPath(data))
             let predictions = try model.pipeline.predict(frame)
             var result = try frame.selecting(columnList(keep) ?? frame.columnNames)
@@ -148,7 +151,8 @@ extension BatCat {
 
         func run() async throws {
             _ = try global.bootstrapLoggingFromConfiguration(label: "batcat.inspect")
-            let model = try ArtifactFile.load(artifact)
+            let loaded = try await ModelLoader.load(file: artifact)
+            let model = loaded.artifact
             if format == .json {
                 Console.out(String(decoding: try model.fileBytes(), as: UTF8.self))
                 return
@@ -160,7 +164,7 @@ extension BatCat {
                 target      \(pipeline.target)
                 estimator   \(Describe.estimatorName(model.hyperparameters.estimator))
                 steps       \(pipeline.steps.isEmpty ? "none" : pipeline.steps.map(\.name).joined(separator: " → "))
-                digest      \(try model.digest)
+                digest      \(loaded.sealed.digest)
                 trained by  BatCat \(model.batcatVersion), seed \(model.training.seed)
                 data        \(Console.grouped(model.training.rows)) rows, \(model.training.dataFingerprint)
                 split       \(model.training.split) (\(model.training.trainRows) train, \(model.training.testRows) test)
@@ -186,18 +190,6 @@ extension BatCat {
             text += "\n" + TextTable.render(metrics, rightAligned: [1])
             Console.out(text)
         }
-    }
-}
-
-/// Loading artifacts from files, with file errors that name the path.
-enum ArtifactFile {
-    /// The artifact at `location`: a path or `file:///path`.
-    static func load(_ location: String) throws -> ModelArtifact {
-        let path = try ObjectStores.localPath(location)
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw CLIError("cannot read the artifact '\(path)'", hints: ["check the path; `batcat train SPEC` writes one"])
-        }
-        return try ModelArtifact.load(Array(data), name: path)
     }
 }
 

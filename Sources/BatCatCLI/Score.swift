@@ -108,7 +108,9 @@ extension BatCat {
                     "--output \(self.output) names a CSV file, but the input \(self.input) is a folder: its outputs go in a folder",
                     hints: ["pass a folder as --output (it is made if missing), or a single CSV file as --input"])
             }
-            let (name, modelVersion, loaded) = try await loadModel(settings: settings)
+            let loaded = try await ModelLoader.load(
+                artifact.map { .file($0) } ?? .registered(model!, version.map { .version($0) } ?? .stage(stage ?? .production)),
+                registry: { try global.registryLocation(settings).open() })
             let inputURL = URL(fileURLWithPath: input)
             let inputStore = try LocalObjectStore(root: singleFile ? inputURL.deletingLastPathComponent().path : input)
             let outputIsFile = singleFile && output.hasSuffix(".csv")
@@ -117,7 +119,7 @@ extension BatCat {
             let counter = Mutex(0)
             let bar = ProgressLine(enabled: !global.quiet)
             let scorer = BatchScorer(
-                modelName: name, modelVersion: modelVersion, artifact: loaded, input: inputStore, output: outputStore, options: options,
+                modelName: loaded.name, modelVersion: loaded.version, artifact: loaded.sealed, input: inputStore, output: outputStore, options: options,
                 logger: logger,
                 progress: { rows in
                     let total = counter.withLock {
@@ -164,16 +166,6 @@ extension BatCat {
                 }
                 try await Task.sleep(for: .milliseconds(250))
             }
-        }
-
-        private func loadModel(settings: Settings) async throws -> (String, Int?, ModelArtifact) {
-            if let artifact {
-                let loaded = try ArtifactFile.load(artifact)
-                return (loaded.name, nil, loaded)
-            }
-            let registry = try global.registryLocation(settings).open()
-            let chosen = try await registry.resolve(model!, version.map { .version($0) } ?? .stage(stage ?? .production))
-            return (model!, chosen.version, try await registry.artifact(for: chosen))
         }
 
         private func summarize(_ manifest: ScoreManifest, start: ContinuousClock.Instant, bar: ProgressLine) {

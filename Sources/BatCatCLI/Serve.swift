@@ -123,16 +123,16 @@ extension BatCat {
             let live: LiveModel
             var services: [any Service] = []
             if let artifact {
-                let loaded = try ArtifactFile.load(artifact)
-                live = LiveModel(try ServedModel(name: loaded.name, version: nil, artifact: loaded))
+                let loaded = try await ModelLoader.load(file: artifact)
+                live = LiveModel(try ServedModel(name: loaded.name, version: nil, sealed: loaded.sealed))
             } else if let model, !variant.isEmpty {
                 let registry = try global.registryLocation(settings).open()
                 var variants: [LiveModel.Variant] = []
                 for pair in variant {
                     let parts = pair.split(separator: "=").map(String.init)
                     let selector: VersionSelector = Int(parts[0]).map { .version($0) } ?? .alias(parts[0])
-                    let chosen = try await registry.resolve(model, selector)
-                    let served = try ServedModel(name: model, version: chosen.version, artifact: try await registry.artifact(for: chosen))
+                    let loaded = try await ModelLoader.load(.registered(model, selector), registry: { registry })
+                    let served = try ServedModel(name: model, version: loaded.version, sealed: loaded.sealed)
                     variants.append(.init(name: parts[0], weight: Int(parts[1]) ?? 1, model: served))
                     if case .alias = selector {
                         services.append(
@@ -150,9 +150,9 @@ extension BatCat {
             } else if let model {
                 let registry = try global.registryLocation(settings).open()
                 let selector: VersionSelector = version.map { .version($0) } ?? alias.map { .alias($0) } ?? .stage(stage ?? .production)
-                let chosen = try await registry.resolve(model, selector)
-                live = LiveModel(try ServedModel(name: model, version: chosen.version, artifact: try await registry.artifact(for: chosen)))
-                counters.setModelVersion(chosen.version)
+                let loaded = try await ModelLoader.load(.registered(model, selector), registry: { registry })
+                live = LiveModel(try ServedModel(name: model, version: loaded.version, sealed: loaded.sealed))
+                counters.setModelVersion(loaded.version ?? 0)
                 if version == nil {
                     services.append(
                         RegistryWatcher(

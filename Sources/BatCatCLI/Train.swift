@@ -256,10 +256,11 @@ struct TrainingRun {
         logger.debug("data read", metadata: ["data.rows": "\(frame.rowCount)", "data.path": "\(dataPath)"])
         let options = TrainingOptions(version: BatCatVersion.current, makeHasher: { FingerprintHasher() }, progress: { progress.step($0) })
         result = try Trainer.train(trainingSpec, frame: frame, options: options)
-        digest = try result.artifact.digest
+        let sealed = try result.artifact.sealed()
+        digest = sealed.digest
         if result.passed {
             progress.step("writing \(outputPath)")
-            try AtomicFile.write(try result.artifact.fileBytes(), to: outputPath)
+            try AtomicFile.write(try sealed.fileBytes(), to: outputPath)
         }
         progress.finish()
     }

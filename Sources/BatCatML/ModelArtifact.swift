@@ -88,10 +88,15 @@ public struct ModelArtifact: Codable, Equatable, Sendable {
 
     /// The file's bytes: pretty JSON with the digest.
     public func fileBytes() throws(MLError) -> [UInt8] {
+        try fileBytes(digest: try digest)
+    }
+
+    /// The file's bytes with a digest already computed (``SealedArtifact/fileBytes()``).
+    fileprivate func fileBytes(digest: String) throws(MLError) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         do {
-            return Array(try encoder.encode(File(artifact: self, digest: try digest))) + [0x0A]
+            return Array(try encoder.encode(File(artifact: self, digest: digest))) + [0x0A]
         } catch let error as MLError {
             throw error
         } catch {
@@ -101,6 +106,16 @@ public struct ModelArtifact: Codable, Equatable, Sendable {
 
     /// Reads an artifact and checks its digest; `name` (a path) is used in messages.
     public static func load(_ bytes: [UInt8], name: String) throws(MLError) -> ModelArtifact {
+        try open(bytes, name: name).artifact
+    }
+
+    /// The artifact with its digest, computed once: what is stored, served and scored carries this.
+    public func sealed() throws(MLError) -> SealedArtifact {
+        SealedArtifact(artifact: self, digest: try digest)
+    }
+
+    /// Reads an artifact, checks its digest, and keeps it beside the artifact so nothing recomputes it.
+    public static func open(_ bytes: [UInt8], name: String) throws(MLError) -> SealedArtifact {
         let decoder = JSONDecoder()
         guard let header = try? decoder.decode(Header.self, from: Data(bytes)), let inner = header.artifact else {
             throw MLError(
@@ -128,7 +143,7 @@ public struct ModelArtifact: Codable, Equatable, Sendable {
                 .artifactCorrupt, "\(name) was modified after it was written: its digest does not match its contents",
                 hints: ["an artifact must not be edited by hand; retrain the model, or restore the file"])
         }
-        return file.artifact
+        return SealedArtifact(artifact: file.artifact, digest: actual)
     }
 
     static func describe(_ error: any Error) -> String {
@@ -144,5 +159,26 @@ public struct ModelArtifact: Codable, Equatable, Sendable {
         case .dataCorrupted(let context): return "\(context.debugDescription) at '\(path(context.codingPath))'"
         @unknown default: return "\(error)"
         }
+    }
+}
+
+/// An artifact that was read and digest-checked (or trained and digested) once, with its digest.
+///
+/// Its parts cannot change, so its digest stays true: serving, scoring and the registry take this and never
+/// compute the digest again.
+public struct SealedArtifact: Sendable, Equatable {
+    /// The artifact.
+    public let artifact: ModelArtifact
+    /// `sha256:` and the hex digest of the artifact's canonical bytes.
+    public let digest: String
+
+    fileprivate init(artifact: ModelArtifact, digest: String) {
+        self.artifact = artifact
+        self.digest = digest
+    }
+
+    /// The file's bytes: pretty JSON with the digest.
+    public func fileBytes() throws(MLError) -> [UInt8] {
+        try artifact.fileBytes(digest: digest)
     }
 }

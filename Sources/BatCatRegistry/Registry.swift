@@ -171,16 +171,12 @@ public struct Registry: Sendable {
     ) async throws(RegistryError) -> ModelVersion {
         try Registry.checkName(model, what: "model name")
         let artifact: ModelArtifact
-        do {
-            artifact = try ModelArtifact.load(bytes, name: "the artifact")
-        } catch {
-            throw RegistryError(.invalidArtifact, "cannot register \(model): \(error.message)", hints: error.hints)
-        }
         let digest: String
         do {
-            digest = try artifact.digest
+            let sealed = try ModelArtifact.open(bytes, name: "the artifact")
+            (artifact, digest) = (sealed.artifact, sealed.digest)
         } catch {
-            throw RegistryError(.invalidArtifact, error.message)
+            throw RegistryError(.invalidArtifact, "cannot register \(model): \(error.message)", hints: error.hints)
         }
         let key = "models/\(model)/\(digest.replacingOccurrences(of: "sha256:", with: "")).json"
         do {
@@ -375,7 +371,7 @@ public struct Registry: Sendable {
     }
 
     /// The artifact of a version, read from the store and checked against the registered digest.
-    public func artifact(for version: ModelVersion) async throws(RegistryError) -> ModelArtifact {
+    public func artifact(for version: ModelVersion) async throws(RegistryError) -> SealedArtifact {
         let bytes: [UInt8]
         do {
             bytes = try await store.get(version.artifactKey)
@@ -383,8 +379,8 @@ public struct Registry: Sendable {
             throw RegistryError(.store, "cannot read the artifact of \(version.model) version \(version.version): \(error.message)")
         }
         do {
-            let artifact = try ModelArtifact.load(bytes, name: "\(version.model) version \(version.version)")
-            guard try artifact.digest == version.digest else {
+            let artifact = try ModelArtifact.open(bytes, name: "\(version.model) version \(version.version)")
+            guard artifact.digest == version.digest else {
                 throw RegistryError(
                     .invalidArtifact, "the stored artifact of \(version.model) version \(version.version) is not the one registered")
             }

@@ -16,11 +16,17 @@ public final class ServedModel: Sendable {
     let compiled: CompiledPipeline?
 
     /// Wraps an artifact.
-    public init(name: String, version: Int?, artifact: ModelArtifact) throws {
+    public convenience init(name: String, version: Int?, artifact: ModelArtifact) throws {
+        try self.init(name: name, version: version, sealed: try artifact.sealed())
+    }
+
+    /// Wraps an artifact whose digest is known.
+    public init(name: String, version: Int?, sealed: SealedArtifact) throws {
+        let artifact = sealed.artifact
         self.name = name
         self.version = version
         self.artifact = artifact
-        self.digest = try artifact.digest
+        self.digest = sealed.digest
         self.compiled = artifact.pipeline.compiled()
         self.featureNames = artifact.pipeline.featureNames
         self.takesNumbersOnly = artifact.pipeline.features.allSatisfy { $0.type.isNumeric }

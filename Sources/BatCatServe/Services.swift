@@ -134,7 +134,7 @@ public struct RegistryWatcher: Service {
             let serving = variant.flatMap { name in live.variants.first { $0.name == name }?.model } ?? live.current
             guard version.version != serving?.version || version.digest != serving?.digest else { return }
             let artifact = try await registry.artifact(for: version)
-            let served = try ServedModel(name: model, version: version.version, artifact: artifact)
+            let served = try ServedModel(name: model, version: version.version, sealed: artifact)
             if let variant { live.swap(to: served, variant: variant) } else { live.swap(to: served) }
             counters.setModelVersion(version.version)
             logger.info("serving a new version", metadata: ["model.name": "\(model)", "model.version": "\(version.version)"])

@@ -229,6 +229,18 @@ public enum ObjectStores {
         try LocalObjectStore(root: localPath(location))
     }
 
+    /// The bytes of the one object a location names (`file:///path/m.json` or a plain path).
+    public static func read(_ location: String) async throws(StorageError) -> [UInt8] {
+        let path = try localPath(location)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let exists = FileManager.default.fileExists(atPath: path)
+            throw StorageError(
+                exists ? .io : .notFound, exists ? "cannot read '\(path)'" : "there is no file '\(path)'",
+                hints: exists ? ["check its permissions"] : ["check the path"])
+        }
+        return Array(data)
+    }
+
     /// The local path `location` names: `file:///path` or a plain path. Any other URL is an error, so that
     /// `s3://bucket/x` is never taken for a local folder named `s3:`.
     public static func localPath(_ location: String) throws(StorageError) -> String {

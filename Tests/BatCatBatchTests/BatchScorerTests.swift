@@ -27,12 +27,12 @@ struct BatchScorerTests {
 
     private func scorer(
         _ input: LocalObjectStore, _ output: LocalObjectStore, _ configure: (inout ScoreOptions) -> Void = { _ in }
-    ) -> BatchScorer {
+    ) throws -> BatchScorer {
         var options = ScoreOptions()
         options.chunkRows = 7
         configure(&options)
         return BatchScorer(
-            modelName: "line", modelVersion: 1, artifact: Self.artifact, input: input, output: output, options: options,
+            modelName: "line", modelVersion: 1, artifact: try Self.artifact.sealed(), input: input, output: output, options: options,
             logger: Logger(label: "t"))
     }
 
@@ -248,7 +248,7 @@ struct BatchScorerTests {
         let artifact = try Trainer.train(spec, frame: frame, options: TrainingOptions(version: "t")).artifact
         try await input.put(Array("x,flag\n1,false\n2,true\n".utf8), at: "flags.csv")
         let scorer = BatchScorer(
-            modelName: "b", modelVersion: 1, artifact: artifact, input: input, output: output, options: ScoreOptions(),
+            modelName: "b", modelVersion: 1, artifact: try artifact.sealed(), input: input, output: output, options: ScoreOptions(),
             logger: Logger(label: "t"))
         let manifest = try await scorer.run(["flags.csv"])
         #expect(manifest.files[0].rows == 2)
