@@ -83,6 +83,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "BatCatWorkflow",
+            dependencies: [
+                "BatCatCore", "BatCatData", "BatCatML", "BatCatStorage", "BatCatRegistry", "BatCatServe", "BatCatBatch",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "BatCatDeploy",
             dependencies: ["BatCatCore"],
             swiftSettings: swiftSettings
@@ -98,6 +109,7 @@ let package = Package(
                 "BatCatServe",
                 "BatCatBatch",
                 "BatCatDeploy",
+                "BatCatWorkflow",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -125,11 +137,14 @@ let package = Package(
         ),
         .testTarget(name: "BatCatDataTests", dependencies: ["BatCatData"], swiftSettings: swiftSettings),
         .testTarget(name: "BatCatMLTests", dependencies: ["BatCatML", "BatCatData"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
-        .testTarget(name: "BatCatStorageTests", dependencies: ["BatCatStorage"], swiftSettings: swiftSettings),
+        .testTarget(name: "BatCatStorageTests", dependencies: ["BatCatStorage", "BatCatData"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BatCatBatchTests", dependencies: ["BatCatBatch", "BatCatCore", "BatCatML", "BatCatData", "BatCatStorage"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BatCatRegistryTests", dependencies: ["BatCatRegistry", "BatCatStorage", "BatCatML", "BatCatData"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BatCatWorkflowTests", dependencies: ["BatCatWorkflow", "BatCatRegistry", "BatCatStorage", "BatCatML", "BatCatData", "BatCatCore"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "BatCatServeTests",

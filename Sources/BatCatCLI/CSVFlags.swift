@@ -1,5 +1,6 @@
 import ArgumentParser
 import BatCatData
+import BatCatWorkflow
 import Foundation
 import Logging
 
@@ -81,21 +82,9 @@ func columnList(_ text: String?) -> [String]? {
     text.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
 }
 
-/// Warns when a file read as a single column whose name holds another likely delimiter (`a;b;c`): the usual
-/// sign of a file written with `;`, tabs or `|` and read with the default comma. `fix` says how to pass the
-/// delimiter (spelled `';'` or `tab`) where the file was named.
-func warnIfOneColumn(_ names: [String], delimiter: UInt8, file: String, logger: Logger, fix: (String) -> String) {
-    guard names.count == 1, let name = names.first else { return }
-    let candidates: [(UInt8, String)] = [(UInt8(ascii: ";"), "';'"), (0x09, "tab"), (UInt8(ascii: "|"), "'|'")]
-    guard let (_, spelled) = candidates.first(where: { name.utf8.contains($0.0) && $0.0 != delimiter }) else { return }
-    logger.warning(
-        "the file has a single column, whose name holds \(spelled == "tab" ? "tabs" : spelled): \(fix(spelled)) if that separates its fields",
-        metadata: ["file": "\(file)"])
-}
-
 extension CSVFlags {
-    /// ``warnIfOneColumn(_:delimiter:file:logger:fix:)`` for a file named on the command line and read with `options`.
+    /// ``DataWarnings/oneColumn(_:delimiter:file:logger:fix:)`` for a file named on the command line and read with `options`.
     func warnIfOneColumn(_ names: [String], readWith options: CSVOptions, file: String, logger: Logger) {
-        BatCatCLI.warnIfOneColumn(names, delimiter: options.delimiter, file: file, logger: logger) { "pass --delimiter \($0)" }
+        DataWarnings.oneColumn(names, delimiter: options.delimiter, file: file, logger: logger) { "pass --delimiter \($0)" }
     }
 }

@@ -9,6 +9,3 @@ import BatCatStorage
 extension DataError: ReportableError {}
 extension MLError: ReportableError {}
 
-// swift-crypto's SHA-256 (hardware accelerated) for training-data fingerprints; it gives the same
-// digest as BatCatML's own implementation, only faster.
-extension FingerprintHasher: ByteHasher {}

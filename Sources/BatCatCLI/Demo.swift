@@ -8,6 +8,7 @@ import BatCatML
 import BatCatRegistry
 import BatCatServe
 import BatCatStorage
+import BatCatWorkflow
 import Foundation
 import Logging
 import NIOCore
@@ -70,10 +71,9 @@ extension BatCat {
             for (file, text) in data { try AtomicFile.write(Array(text.utf8), to: path("data/raw/\(file)")) }
             try Data(Demo.diabetesSpec.utf8).write(to: URL(fileURLWithPath: path("diabetes-bmi.yaml")))
             try Data(Demo.breastCancerSpec.utf8).write(to: URL(fileURLWithPath: path("breast-cancer.yaml")))
-            let quiet = Progress(enabled: false)
-            let diabetes = try TrainingRun(spec: path("diabetes-bmi.yaml"), output: nil, logger: logger, progress: quiet)
-            let cancer = try TrainingRun(spec: path("breast-cancer.yaml"), output: nil, logger: logger, progress: quiet)
-            func metric(_ run: TrainingRun, _ name: String) -> String {
+            let diabetes = try await Training.run(TrainingRequest(spec: path("diabetes-bmi.yaml")), logger: logger)
+            let cancer = try await Training.run(TrainingRequest(spec: path("breast-cancer.yaml")), logger: logger)
+            func metric(_ run: TrainingOutcome, _ name: String) -> String {
                 "\(name) \(NumberFormatting.significant(run.result.artifact.metrics[name] ?? .nan, digits: 4))"
             }
             Console.out(
@@ -87,7 +87,7 @@ extension BatCat {
                 databasePath: path("model/registry.sqlite"), store: try LocalObjectStore(root: path("model/artifacts")), logger: logger)
             var versions: [String: ModelVersion] = [:]
             for (name, run) in [("diabetes-bmi", diabetes), ("breast-cancer", cancer)] {
-                let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: run.outputPath)))
+                let bytes = try await ObjectStores.read(run.output)
                 let registered = try await registry.register(bytes, model: name, by: "demo", comment: "trained by batcat demo")
                 versions[name] = try await registry.promote(name, version: registered.version, to: .production, by: "demo")
             }

@@ -39,7 +39,7 @@ extension BatCat {
             let logger = try global.bootstrapLoggingFromConfiguration(label: "batcat.describe")
             let start = ContinuousClock.now
             let options = try csv.options(columns: columnList(columns))
-            let (frame, report) = try CSVReader(options: options).readWithReport(stream: FileByteStream(path: ObjectStores.localPath(file)))
+            let (frame, report) = try await TableSources.source(file, csv: options).read()
             csv.warnIfOneColumn(frame.columnNames, readWith: options, file: file, logger: logger)
             logger.debug("data read", metadata: ["data.path": "\(file)", "data.rows": "\(frame.rowCount)", "data.columns": "\(frame.columns.count)"])
             let description = try frame.describe()
@@ -95,11 +95,11 @@ extension BatCat {
             let logger = try global.bootstrapLoggingFromConfiguration(label: "batcat.head")
             var options = try csv.options(columns: columnList(columns))
             options.blockSize = 1 << 16
-            let chunks = try CSVReader(options: options).chunks(stream: FileByteStream(path: ObjectStores.localPath(file)), rows: n)
+            let chunks = try await TableSources.source(file, csv: options).chunks(rows: n, columns: nil)
             csv.warnIfOneColumn(chunks.schema.names, readWith: options, file: file, logger: logger)
             logger.debug("data opened", metadata: ["data.path": "\(file)", "data.columns": "\(chunks.schema.names.count)"])
             var writer = CSVWriter(sink: MemoryByteSink())
-            if let first = try chunks.next() {
+            if let first = try await chunks.next() {
                 try writer.write(first)
             } else {
                 try writer.write(DataFrame.empty(schema: chunks.schema))

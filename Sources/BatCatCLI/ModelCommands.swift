@@ -4,6 +4,7 @@ import BatCatData
 import BatCatML
 import BatCatRegistry
 import BatCatStorage
+import BatCatWorkflow
 import Foundation
 
 extension BatCat {
@@ -36,7 +37,7 @@ extension BatCat {
             let start = ContinuousClock.now
             let loaded = try await ModelLoader.load(file: artifact)
             let model = loaded.artifact
-            let frame = try CSVReader(options: try csv.options()).read(path: ObjectStores.localPath(data))
+            let frame = try await TableSources.source(data, csv: try csv.options()).read().frame
             let evaluation = try Trainer.evaluate(model.pipeline, on: frame)
             let metrics = evaluation.metrics
             for warning in evaluation.warnings where !global.quiet { Console.err("warning: \(warning)\n") }
@@ -104,19 +105,20 @@ extension BatCat {
         func run() async throws {
             _ = try global.bootstrapLoggingFromConfiguration(label: "batcat.predict")
             let start = ContinuousClock.now
-            // Checked before any work: a URL is not a place this build can write to.
-            let outputPath = try output.map { try ObjectStores.localPath($0) }
+            // Checked before any work: the output must be a place this build can write to.
+            let sink = try output.map { try TableSources.sink($0) }
             let loaded = try await ModelLoader.load(file: artifact)
             let model = loaded.artifact
-            let frame = try CSVReader(options: try csv.options()).read(path: ObjectStores.localPath(data))
+            let frame = try await TableSources.source(data, csv: try csv.options()).read().frame
             let predictions = try model.pipeline.predict(frame)
             var result = try frame.selecting(columnList(keep) ?? frame.columnNames)
             for column in predictions.outputColumns() { result = try result.adding(column) }
-            var writer = CSVWriter(sink: MemoryByteSink())
-            try writer.write(result)
-            if let outputPath {
-                try AtomicFile.write(writer.sink.bytes, to: outputPath)
+            if let sink {
+                try await sink.write(result)
+                try await sink.commit()
             } else {
+                var writer = CSVWriter(sink: MemoryByteSink())
+                try writer.write(result)
                 Console.out(writer.sink.text)
             }
             if !global.quiet {

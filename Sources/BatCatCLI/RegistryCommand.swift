@@ -7,6 +7,8 @@ import Foundation
 
 /// Where the registry lives, from the configuration: `registry.path`, `registry.store`, `registry.requireApproval`.
 struct RegistryLocation {
+    /// The metadata's location as configured: a SQLite path, or a URL of a registered backend.
+    var database: String
     var databasePath: String
     var store: String
     var requireApproval: Bool
@@ -21,11 +23,16 @@ struct RegistryLocation {
         func resolve(_ path: String) -> String {
             path.hasPrefix("/") ? path : (projectDirectory as NSString).appendingPathComponent(path)
         }
+        func resolveLocation(_ location: String) -> String {
+            ObjectStores.scheme(of: location) == nil && !location.hasPrefix("/") ? resolve(location) : location
+        }
         let database = try given ?? settings.string("registry.path").map { ($0, settings.winningEntry(for: "registry.path")?.origin ?? "registry.path") }
-        databasePath = resolve(try RegistryLocation.sqlitePath(database?.0 ?? RegistryLocation.defaultDatabase, origin: database?.1 ?? "registry.path"))
+        self.database = database?.0 ?? RegistryLocation.defaultDatabase
+        databasePath = resolve(try RegistryLocation.sqlitePath(self.database, origin: database?.1 ?? "registry.path"))
         let storeSetting = try settings.string("registry.store") ?? RegistryLocation.defaultStore
         do {
-            store = resolve(try ObjectStores.localPath(storeSetting))
+            try ObjectStores.checkScheme(storeSetting)
+            store = resolveLocation(storeSetting)
         } catch {
             throw CLIError(
                 "registry.store (from \(settings.winningEntry(for: "registry.store")?.origin ?? "the configuration")) is '\(storeSetting)': \(error.message)",
@@ -41,6 +48,7 @@ struct RegistryLocation {
         if location.hasPrefix("file://") { return String(location.dropFirst("file://".count)) }
         // A URL (`scheme://…`, or `postgresql:…`) is never taken for a file name.
         if let url = location.firstMatch(of: /^([A-Za-z][A-Za-z0-9+.\-]*):(\/\/)?/), url.2 != nil || url.1.lowercased().hasPrefix("postgres") {
+            if RegistryStores.registeredSchemes.contains(url.1.lowercased()) { return location }
             let scheme = String(url.1)
             throw CLIError(
                 "the registry location from \(origin) is a '\(scheme)' URL (\(location)), which this version of BatCat cannot open",
@@ -52,8 +60,13 @@ struct RegistryLocation {
         return location
     }
 
+    /// The registry: metadata in a registered backend when the location is its URL, else in the SQLite file.
     func open() throws -> Registry {
-        try Registry(databasePath: databasePath, store: try ObjectStores.open(store), requireApproval: requireApproval)
+        let artifacts = try ObjectStores.open(store)
+        if let metadata = try RegistryStores.open(registered: database) {
+            return Registry(metadata: metadata, store: artifacts, requireApproval: requireApproval)
+        }
+        return try Registry(databasePath: databasePath, store: artifacts, requireApproval: requireApproval)
     }
 }
 

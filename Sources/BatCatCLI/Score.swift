@@ -5,6 +5,7 @@ import BatCatData
 import BatCatML
 import BatCatRegistry
 import BatCatStorage
+import BatCatWorkflow
 import Foundation
 import Logging
 import Synchronization
@@ -96,30 +97,14 @@ extension BatCat {
                     "shard \(options.shardIndex) of \(options.shardCount) does not exist",
                     hints: ["the shard index runs from 0 to the count − 1"])
             }
-            let input = try ObjectStores.localPath(self.input)
-            let output = try ObjectStores.localPath(self.output)
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) else {
-                throw CLIError("the input '\(input)' does not exist", hints: ["pass a CSV file or a folder of CSV files"])
-            }
-            let singleFile = !isDirectory.boolValue
-            if !singleFile && output.hasSuffix(".csv") {
-                throw CLIError(
-                    "--output \(self.output) names a CSV file, but the input \(self.input) is a folder: its outputs go in a folder",
-                    hints: ["pass a folder as --output (it is made if missing), or a single CSV file as --input"])
-            }
+            let plan = try await ScoringPlan(input: input, output: output)
             let loaded = try await ModelLoader.load(
                 artifact.map { .file($0) } ?? .registered(model!, version.map { .version($0) } ?? .stage(stage ?? .production)),
                 registry: { try global.registryLocation(settings).open() })
-            let inputURL = URL(fileURLWithPath: input)
-            let inputStore = try LocalObjectStore(root: singleFile ? inputURL.deletingLastPathComponent().path : input)
-            let outputIsFile = singleFile && output.hasSuffix(".csv")
-            let outputURL = URL(fileURLWithPath: output)
-            let outputStore = try LocalObjectStore(root: outputIsFile ? outputURL.deletingLastPathComponent().path : output)
             let counter = Mutex(0)
             let bar = ProgressLine(enabled: !global.quiet)
-            let scorer = BatchScorer(
-                modelName: loaded.name, modelVersion: loaded.version, artifact: loaded.sealed, input: inputStore, output: outputStore, options: options,
+            let job = ScoringJob(
+                plan: plan, modelName: loaded.name, modelVersion: loaded.version, artifact: loaded.sealed, options: options,
                 logger: logger,
                 progress: { rows in
                     let total = counter.withLock {
@@ -128,43 +113,13 @@ extension BatCat {
                     bar.show("scored \(Console.grouped(total)) rows")
                 })
             let start = ContinuousClock.now
-            if singleFile {
-                let key = inputURL.lastPathComponent
-                let manifest = try await scorer.run([key], outputKeys: outputIsFile ? [key: outputURL.lastPathComponent] : [:])
-                summarize(manifest, start: start, bar: bar)
+            guard watch && !plan.singleInput else {
+                summarize(try await job.runOnce(), start: start, bar: bar)
                 return
             }
-            guard watch else {
-                let keys = try await BatchScorer.inputs(in: inputStore).map(\.key)
-                if keys.isEmpty {
-                    logger.warning(
-                        "no CSV files to score in the input folder (names starting with '.' and *.predictions.csv, *.rejects.csv are left out)",
-                        metadata: ["input": "\(input)"])
-                }
-                let manifest = try await scorer.run(keys)
-                summarize(manifest, start: start, bar: bar)
-                return
-            }
-            var sizes: [String: (size: Int, since: ContinuousClock.Instant)] = [:]
-            var scored = Set<String>()
             if !global.quiet { Console.err("Watching \(input) for new CSV files (Ctrl-C to stop)…\n") }
-            while !Task.isCancelled {
-                let now = ContinuousClock.now
-                var ready: [String] = []
-                for info in try await BatchScorer.inputs(in: inputStore) where !info.key.hasSuffix(".part") && !info.key.hasSuffix(".tmp") {
-                    if let seen = sizes[info.key], seen.size == info.size {
-                        if now - seen.since >= .milliseconds(Int(settle * 1000)) && !scored.contains(info.key) { ready.append(info.key) }
-                    } else {
-                        sizes[info.key] = (info.size, now)
-                        scored.remove(info.key)
-                    }
-                }
-                if !ready.isEmpty {
-                    let manifest = try await scorer.run(ready)
-                    scored.formUnion(ready)
-                    summarize(manifest, start: now, bar: bar)
-                }
-                try await Task.sleep(for: .milliseconds(250))
+            try await job.watch(settle: .milliseconds(Int(settle * 1000))) { manifest, since in
+                summarize(manifest, start: since, bar: bar)
             }
         }
 

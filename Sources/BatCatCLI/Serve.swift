@@ -4,6 +4,7 @@ import BatCatData
 import BatCatML
 import BatCatRegistry
 import BatCatServe
+import BatCatWorkflow
 import Foundation
 import Hummingbird
 import Logging
@@ -119,72 +120,33 @@ extension BatCat {
                         "or pass --no-auth for a local trial",
                     ])
             }
-            let counters = Counters()
-            let live: LiveModel
-            var services: [any Service] = []
+            let selection: ServedSelection
             if let artifact {
-                let loaded = try await ModelLoader.load(file: artifact)
-                live = LiveModel(try ServedModel(name: loaded.name, version: nil, sealed: loaded.sealed))
+                selection = .file(artifact)
             } else if let model, !variant.isEmpty {
-                let registry = try global.registryLocation(settings).open()
-                var variants: [LiveModel.Variant] = []
-                for pair in variant {
-                    let parts = pair.split(separator: "=").map(String.init)
-                    let selector: VersionSelector = Int(parts[0]).map { .version($0) } ?? .alias(parts[0])
-                    let loaded = try await ModelLoader.load(.registered(model, selector), registry: { registry })
-                    let served = try ServedModel(name: model, version: loaded.version, sealed: loaded.sealed)
-                    variants.append(.init(name: parts[0], weight: Int(parts[1]) ?? 1, model: served))
-                    if case .alias = selector {
-                        services.append(
-                            RegistryWatcher(
-                                registry: registry, model: model, selector: selector, interval: .milliseconds(Int(watchInterval * 1000)),
-                                live: LiveModel(nil),
-                                logger: logger, counters: counters, variant: parts[0]))
-                    }
-                }
-                live = LiveModel(variants: variants)
-                services = services.map { service in
-                    guard let watcher = service as? RegistryWatcher else { return service }
-                    return watcher.serving(live)
-                }
+                selection = .split(
+                    model,
+                    variant.map { pair in
+                        let parts = pair.split(separator: "=").map(String.init)
+                        return .init(name: parts[0], weight: Int(parts[1]) ?? 1)
+                    })
             } else if let model {
-                let registry = try global.registryLocation(settings).open()
                 let selector: VersionSelector = version.map { .version($0) } ?? alias.map { .alias($0) } ?? .stage(stage ?? .production)
-                let loaded = try await ModelLoader.load(.registered(model, selector), registry: { registry })
-                live = LiveModel(try ServedModel(name: model, version: loaded.version, sealed: loaded.sealed))
-                counters.setModelVersion(loaded.version ?? 0)
-                if version == nil {
-                    services.append(
-                        RegistryWatcher(
-                            registry: registry, model: model, selector: selector, interval: .milliseconds(Int(watchInterval * 1000)),
-                            live: live,
-                            logger: logger, counters: counters))
-                }
+                selection = .registered(model, selector, follow: version == nil)
             } else {
                 return
             }
-            let capture = try captureDirectory ?? settings.string("serve.capture.dir")
-            let captureWriter = try capture.map { folder in
-                Capture(
-                    folder: folder, fraction: try captureFraction ?? settings.double("serve.capture.fraction") ?? 0.1, logger: logger,
-                    counters: counters)
+            var request = ServingRequest(model: selection, configuration: configuration, watchInterval: .milliseconds(Int(watchInterval * 1000)))
+            if let folder = try captureDirectory ?? settings.string("serve.capture.dir") {
+                request.capture = (folder, try captureFraction ?? settings.double("serve.capture.fraction") ?? 0.1)
             }
-            let current = live.current
             let quiet = global.quiet
             let host = configuration.host
-            let app = buildApplication(
-                configuration: configuration, live: live, counters: counters, capture: captureWriter, services: services, logger: logger,
-                onListening: { port in
-                    if !quiet {
-                        let which = current?.version.map { "version \($0)" } ?? "from its artifact file"
-                        Console.err(
-                            "Serving \(current?.name ?? "the model") \(which) "
-                                + "(\(current?.digest.prefix(19) ?? "")…) on http://\(host):\(port)\n")
-                    }
-                })
-            let group = ServiceGroup(
-                configuration: .init(services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-            try await group.run()
+            try await Serving.run(request, registry: { try global.registryLocation(settings).open() }, logger: logger) { current, port in
+                guard !quiet else { return }
+                let which = current?.version.map { "version \($0)" } ?? "from its artifact file"
+                Console.err("Serving \(current?.name ?? "the model") \(which) (\(current?.digest.prefix(19) ?? "")…) on http://\(host):\(port)\n")
+            }
         }
     }
 

@@ -4,6 +4,7 @@ import BatCatData
 import BatCatML
 import BatCatRegistry
 import BatCatStorage
+import BatCatWorkflow
 import Foundation
 import Logging
 import Synchronization
@@ -58,11 +59,12 @@ extension BatCat {
             let spec = try specPath()
             let start = ContinuousClock.now
             let progress = Progress(enabled: !global.quiet, logger: logger)
-            let run = try TrainingRun(spec: spec, output: output, logger: logger, progress: progress)
+            let run = try await Training.run(TrainingRequest(spec: spec, output: output, progress: { progress.step($0) }), logger: logger)
+            progress.finish()
             let result = run.result
             let artifact = result.artifact
             let digest = run.digest
-            let outputPath = run.outputPath
+            let outputPath = run.output
             let estimator = Describe.estimatorName(artifact.hyperparameters.estimator)
             let evaluatedOn = artifact.training.testRows > 0 ? "\(artifact.training.testRows) test rows" : "the training rows"
             for warning in result.warnings {
@@ -203,65 +205,5 @@ final class Progress: Sendable {
         guard let logger, let finished else { return }
         let seconds = String(format: "%.3f", (now - finished.start).inSeconds)
         logger.debug("step done", metadata: ["step": "\(finished.text)", "seconds": "\(seconds)"])
-    }
-}
-
-/// Paths written in specs are relative to the spec's folder.
-enum Paths {
-    static func resolve(_ path: String, against folder: URL) -> String {
-        if path.hasPrefix("/") { return path }
-        return folder.appendingPathComponent(path).standardizedFileURL.relativePathFromCurrentDirectory
-    }
-}
-
-extension URL {
-    /// The path relative to the current directory when it lies below it, else absolute.
-    var relativePathFromCurrentDirectory: String {
-        let current = FileManager.default.currentDirectoryPath
-        let full = standardizedFileURL.path
-        return full.hasPrefix(current + "/") ? String(full.dropFirst(current.count + 1)) : full
-    }
-}
-
-/// One `batcat train`: reads the spec and its data, trains, and writes the artifact when the gate passes.
-struct TrainingRun {
-    let spec: TrainingSpec
-    let result: TrainingResult
-    let digest: String
-    let outputPath: String
-
-    init(spec: String, output: String?, logger: Logger, progress: Progress) throws {
-        let trainingSpec = try DocumentDecoder.decode(TrainingSpec.self, path: spec)
-        self.spec = trainingSpec
-        let folder = URL(fileURLWithPath: spec).deletingLastPathComponent()
-        let dataPath = Paths.resolve(try ObjectStores.localPath(trainingSpec.data), against: folder)
-        // A URL is refused before a relative path is made of it.
-        outputPath =
-            try output.map { try ObjectStores.localPath($0) }
-            ?? Paths.resolve(try ObjectStores.localPath(trainingSpec.output ?? "\(trainingSpec.name).model.json"), against: folder)
-        progress.step("reading \(trainingSpec.data)")
-        // With the features listed, only they and the target are parsed (when the header has them all;
-        // otherwise the whole file is read and the trainer names what is missing).
-        let reading = try trainingSpec.read?.options() ?? CSVOptions()
-        var csv = reading
-        if let features = trainingSpec.features {
-            let wanted = features + [trainingSpec.target]
-            let header = Set(try CSVReader(options: reading).schema(path: dataPath).names)
-            if wanted.allSatisfy(header.contains) && Set(wanted).count == wanted.count { csv.columns = wanted }
-        }
-        let frame = try CSVReader(options: csv).read(path: dataPath)
-        warnIfOneColumn(frame.columnNames, delimiter: reading.delimiter, file: trainingSpec.data, logger: logger) {
-            "add read: {delimiter: \($0)} to the spec"
-        }
-        logger.debug("data read", metadata: ["data.rows": "\(frame.rowCount)", "data.path": "\(dataPath)"])
-        let options = TrainingOptions(version: BatCatVersion.current, makeHasher: { FingerprintHasher() }, progress: { progress.step($0) })
-        result = try Trainer.train(trainingSpec, frame: frame, options: options)
-        let sealed = try result.artifact.sealed()
-        digest = sealed.digest
-        if result.passed {
-            progress.step("writing \(outputPath)")
-            try AtomicFile.write(try sealed.fileBytes(), to: outputPath)
-        }
-        progress.finish()
     }
 }

@@ -2,7 +2,6 @@ import BatCatCore
 import BatCatML
 import BatCatStorage
 import Foundation
-import GRDB
 import Logging
 
 /// A model version's lifecycle stage.
@@ -84,8 +83,8 @@ public enum VersionSelector: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// The model registry: versions, stages, approvals, aliases and an audit trail, with metadata in SQLite
-/// (GRDB) and artifacts in an ``ObjectStore`` keyed by digest.
+/// The model registry: versions, stages, approvals, aliases and an audit trail, with metadata in a
+/// ``RegistryStore`` (SQLite by default) and artifacts in an ``ObjectStore`` keyed by digest.
 ///
 /// ```swift
 /// let registry = try Registry(databasePath: "model/registry.sqlite", store: try LocalObjectStore(root: "model/artifacts"))
@@ -104,53 +103,50 @@ public enum VersionSelector: Sendable, Equatable, CustomStringConvertible {
 public struct Registry: Sendable {
     /// Whether promotion to production needs an approval first.
     public var requireApproval: Bool
-    private let database: DatabaseQueue
+    private let metadata: any RegistryStore
     private let store: any ObjectStore
     private let logger: Logger
     private let clock: @Sendable () -> Date
 
-    /// Opens (creating and migrating) the registry.
+    /// A registry with its metadata in `metadata` and its artifacts in `store`.
+    public init(
+        metadata: any RegistryStore, store: any ObjectStore, requireApproval: Bool = false, logger: Logger = Logger(label: "batcat.registry"),
+        clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.requireApproval = requireApproval
+        self.metadata = metadata
+        self.store = store
+        self.logger = logger
+        self.clock = clock
+    }
+
+    /// Opens (creating and migrating) a registry whose metadata is in the SQLite file `databasePath`.
     public init(
         databasePath: String, store: any ObjectStore, requireApproval: Bool = false, logger: Logger = Logger(label: "batcat.registry"),
         clock: @escaping @Sendable () -> Date = { Date() }
     ) throws(RegistryError) {
-        self.requireApproval = requireApproval
-        self.store = store
-        self.logger = logger
-        self.clock = clock
+        let metadata: SQLiteRegistryStore
         do {
-            try FileManager.default.createDirectory(
-                at: URL(fileURLWithPath: databasePath).deletingLastPathComponent(), withIntermediateDirectories: true)
-            var configuration = Configuration()
-            configuration.busyMode = .timeout(5)
-            database = try DatabaseQueue(path: databasePath, configuration: configuration)
-            try RegistrySchema.migrator.migrate(database)
+            metadata = try SQLiteRegistryStore(path: databasePath)
         } catch {
             throw RegistryError(
-                .database, "cannot open the registry at '\(databasePath)': \(error)", hints: ["check that the folder is writable"])
+                .database, "cannot open the registry at '\(databasePath)': \(error)", hints: ["check that the folder is writable"], cause: error)
         }
+        self.init(metadata: metadata, store: store, requireApproval: requireApproval, logger: logger, clock: clock)
     }
 
     private func timestamp() -> String {
         ISO8601DateFormatter().string(from: clock())
     }
 
-    private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(RegistryError) -> T {
-        try await access { try await database.write(body) }
-    }
-
-    private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(RegistryError) -> T {
-        try await access { try await database.read(body) }
-    }
-
-    /// Runs a database access, passing our own errors through and naming any other as a database failure.
-    private func access<T>(_ operation: () async throws -> T) async throws(RegistryError) -> T {
+    /// Runs a transaction, passing our own errors through and naming any other as a database failure.
+    private func transaction<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws(RegistryError) -> T {
         do {
-            return try await operation()
+            return try await metadata.transaction(body)
         } catch let error as RegistryError {
             throw error
         } catch {
-            throw RegistryError(.database, "the registry database failed: \(error)")
+            throw RegistryError(.database, "the registry database (\(metadata)) failed: \(error)", cause: error)
         }
     }
 
@@ -176,30 +172,31 @@ public struct Registry: Sendable {
             let sealed = try ModelArtifact.open(bytes, name: "the artifact")
             (artifact, digest) = (sealed.artifact, sealed.digest)
         } catch {
-            throw RegistryError(.invalidArtifact, "cannot register \(model): \(error.message)", hints: error.hints)
+            throw RegistryError(.invalidArtifact, "cannot register \(model): \(error.message)", hints: error.hints, cause: error)
         }
         let key = "models/\(model)/\(digest.replacingOccurrences(of: "sha256:", with: "")).json"
         do {
             try await store.put(bytes, at: key)
         } catch {
-            throw RegistryError(.store, "cannot store the artifact of \(model): \(error.message)", hints: error.hints)
+            throw RegistryError(.store, "cannot store the artifact of \(model): \(error.message)", hints: error.hints, cause: error)
         }
         let now = timestamp()
         let metrics = String(decoding: (try? JSONEncoder().encode(artifact.metrics)) ?? Data("{}".utf8), as: UTF8.self)
-        let number: Int = try await write { db in
-            if let existing = try Int.fetchOne(
-                db, sql: "SELECT version FROM versions WHERE model = ? AND digest = ?", arguments: [model, digest])
+        let number: Int = try await transaction { db in
+            if let existing = try await db.int(
+                "SELECT version FROM versions WHERE model = ? AND digest = ?", [.text(model), .text(digest)])
             {
                 return existing
             }
-            try db.execute(sql: "INSERT OR IGNORE INTO models (name, created_at) VALUES (?, ?)", arguments: [model, now])
-            let next = (try Int.fetchOne(db, sql: "SELECT MAX(version) FROM versions WHERE model = ?", arguments: [model]) ?? 0) + 1
-            try db.execute(
-                sql: """
-                    INSERT INTO versions (model, version, digest, artifact_key, stage, created_by, created_at, metrics)
-                    VALUES (?, ?, ?, ?, 'none', ?, ?, ?)
-                    """, arguments: [model, next, digest, key, actor, now, metrics])
-            try Registry.record(
+            try await db.execute(
+                "INSERT INTO models (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING", [.text(model), .text(now)])
+            let next = (try await db.int("SELECT MAX(version) AS v FROM versions WHERE model = ?", [.text(model)]) ?? 0) + 1
+            try await db.execute(
+                """
+                INSERT INTO versions (model, version, digest, artifact_key, stage, created_by, created_at, metrics)
+                VALUES (?, ?, ?, ?, 'none', ?, ?, ?)
+                """, [.text(model), SQLValue(next), .text(digest), .text(key), .text(actor), .text(now), .text(metrics)])
+            try await Registry.record(
                 db, model: model, version: next, kind: "registered", from: nil, to: Stage.none.rawValue, actor: actor, at: now,
                 comment: comment)
             return next
@@ -218,32 +215,31 @@ public struct Registry: Sendable {
     {
         let requireApproval = self.requireApproval
         let now = timestamp()
-        try await write { db in
+        try await transaction { db in
             guard
-                let row = try Row.fetchOne(
-                    db, sql: "SELECT stage, approved_by FROM versions WHERE model = ? AND version = ?", arguments: [model, version])
+                let row = try await db.first(
+                    "SELECT stage, approved_by FROM versions WHERE model = ? AND version = ?", [.text(model), SQLValue(version)])
             else { throw Registry.missing(model, version: version) }
-            let current: String = row["stage"]
+            let current = row.text("stage") ?? Stage.none.rawValue
             guard current != stage.rawValue else { return }
-            if stage == .production && requireApproval && (row["approved_by"] as String?) == nil {
+            if stage == .production && requireApproval && row.text("approved_by") == nil {
                 throw RegistryError(
                     .approvalRequired, "\(model) version \(version) needs an approval before it can go to production",
                     hints: ["approve it first: batcat registry approve \(model) \(version) --by NAME"])
             }
             if stage == .production {
-                let holders = try Int.fetchAll(
-                    db, sql: "SELECT version FROM versions WHERE model = ? AND stage = 'production'", arguments: [model])
-                for holder in holders {
-                    try db.execute(
-                        sql: "UPDATE versions SET stage = 'archived' WHERE model = ? AND version = ?", arguments: [model, holder])
-                    try Registry.record(
+                let holders = try await db.rows("SELECT version FROM versions WHERE model = ? AND stage = 'production'", [.text(model)])
+                for holder in holders.compactMap({ $0.int("version") }) {
+                    try await db.execute(
+                        "UPDATE versions SET stage = 'archived' WHERE model = ? AND version = ?", [.text(model), SQLValue(holder)])
+                    try await Registry.record(
                         db, model: model, version: holder, kind: "archived", from: "production", to: "archived", actor: actor, at: now,
                         comment: "replaced by version \(version)")
                 }
             }
-            try db.execute(
-                sql: "UPDATE versions SET stage = ? WHERE model = ? AND version = ?", arguments: [stage.rawValue, model, version])
-            try Registry.record(
+            try await db.execute(
+                "UPDATE versions SET stage = ? WHERE model = ? AND version = ?", [.text(stage.rawValue), .text(model), SQLValue(version)])
+            try await Registry.record(
                 db, model: model, version: version, kind: "promoted", from: current, to: stage.rawValue, actor: actor, at: now,
                 comment: comment)
         }
@@ -257,12 +253,12 @@ public struct Registry: Sendable {
     public func approve(_ model: String, version: Int, by actor: String, comment: String? = nil) async throws(RegistryError) -> ModelVersion
     {
         let now = timestamp()
-        try await write { db in
-            try Registry.requireVersion(db, model, version)
-            try db.execute(
-                sql: "UPDATE versions SET approved_by = ?, approved_at = ? WHERE model = ? AND version = ?",
-                arguments: [actor, now, model, version])
-            try Registry.record(
+        try await transaction { db in
+            try await Registry.requireVersion(db, model, version)
+            try await db.execute(
+                "UPDATE versions SET approved_by = ?, approved_at = ? WHERE model = ? AND version = ?",
+                [.text(actor), .text(now), .text(model), SQLValue(version)])
+            try await Registry.record(
                 db, model: model, version: version, kind: "approved", from: nil, to: nil, actor: actor, at: now, comment: comment)
         }
         return try await show(model, version: version)
@@ -273,18 +269,15 @@ public struct Registry: Sendable {
     public func alias(_ model: String, _ alias: String, version: Int, by actor: String) async throws(RegistryError) -> ModelVersion {
         try Registry.checkName(alias, what: "alias")
         let now = timestamp()
-        try await write { db in
-            try Registry.requireVersion(db, model, version)
-            let previous = try Int.fetchOne(
-                db, sql: "SELECT version FROM aliases WHERE model = ? AND alias = ?", arguments: [model, alias])
-            try db.execute(
-                sql:
-                    "INSERT INTO aliases (model, alias, version) VALUES (?, ?, ?) ON CONFLICT (model, alias) DO UPDATE SET version = excluded.version",
-                arguments: [model, alias, version])
-            try Registry.record(
+        try await transaction { db in
+            try await Registry.requireVersion(db, model, version)
+            let previous = try await db.int("SELECT version FROM aliases WHERE model = ? AND alias = ?", [.text(model), .text(alias)])
+            try await db.execute(
+                "INSERT INTO aliases (model, alias, version) VALUES (?, ?, ?) ON CONFLICT (model, alias) DO UPDATE SET version = excluded.version",
+                [.text(model), .text(alias), SQLValue(version)])
+            try await Registry.record(
                 db, model: model, version: version, kind: "aliased", from: previous.map { "\(alias)→\($0)" }, to: "\(alias)→\(version)",
-                actor: actor,
-                at: now, comment: nil)
+                actor: actor, at: now, comment: nil)
         }
         return try await show(model, version: version)
     }
@@ -293,30 +286,27 @@ public struct Registry: Sendable {
     @discardableResult
     public func rollback(_ model: String, by actor: String, comment: String? = nil) async throws(RegistryError) -> ModelVersion {
         let now = timestamp()
-        let target: Int = try await write { db in
-            guard
-                let current = try Int.fetchOne(
-                    db, sql: "SELECT version FROM versions WHERE model = ? AND stage = 'production'", arguments: [model])
+        let target: Int = try await transaction { db in
+            guard let current = try await db.int("SELECT version FROM versions WHERE model = ? AND stage = 'production'", [.text(model)])
             else {
                 throw RegistryError(
                     .invalidTransition, "\(model) has no production version to roll back", hints: ["see batcat registry history \(model)"])
             }
             guard
-                let previous = try Int.fetchOne(
-                    db,
-                    sql: """
-                        SELECT version FROM events WHERE model = ? AND kind = 'archived' AND from_value = 'production' AND version != ?
-                        ORDER BY id DESC LIMIT 1
-                        """, arguments: [model, current])
+                let previous = try await db.int(
+                    """
+                    SELECT version FROM events WHERE model = ? AND kind = 'archived' AND from_value = 'production' AND version != ?
+                    ORDER BY id DESC LIMIT 1
+                    """, [.text(model), SQLValue(current)])
             else {
                 throw RegistryError(.invalidTransition, "\(model) has no earlier production version to roll back to")
             }
-            try db.execute(sql: "UPDATE versions SET stage = 'archived' WHERE model = ? AND version = ?", arguments: [model, current])
-            try Registry.record(
+            try await db.execute("UPDATE versions SET stage = 'archived' WHERE model = ? AND version = ?", [.text(model), SQLValue(current)])
+            try await Registry.record(
                 db, model: model, version: current, kind: "archived", from: "production", to: "archived", actor: actor, at: now,
                 comment: "rolled back")
-            try db.execute(sql: "UPDATE versions SET stage = 'production' WHERE model = ? AND version = ?", arguments: [model, previous])
-            try Registry.record(
+            try await db.execute("UPDATE versions SET stage = 'production' WHERE model = ? AND version = ?", [.text(model), SQLValue(previous)])
+            try await Registry.record(
                 db, model: model, version: previous, kind: "rolled-back", from: "archived", to: "production", actor: actor, at: now,
                 comment: comment)
             return previous
@@ -326,7 +316,7 @@ public struct Registry: Sendable {
 
     /// One version.
     public func show(_ model: String, version: Int) async throws(RegistryError) -> ModelVersion {
-        guard let found = try await read({ db in try Registry.versions(db, model: model, version: version).first }) else {
+        guard let found = try await transaction({ db in try await Registry.versions(db, model: model, version: version).first }) else {
             throw Registry.missing(model, version: version)
         }
         return found
@@ -334,32 +324,31 @@ public struct Registry: Sendable {
 
     /// Every version, of one model or of all, by model then version.
     public func list(_ model: String? = nil) async throws(RegistryError) -> [ModelVersion] {
-        try await read { db in try Registry.versions(db, model: model, version: nil) }
+        try await transaction { db in try await Registry.versions(db, model: model, version: nil) }
     }
 
     /// The audit trail of a model, oldest first.
     public func history(_ model: String) async throws(RegistryError) -> [RegistryEvent] {
-        try await read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM events WHERE model = ? ORDER BY id", arguments: [model]).map { row in
+        try await transaction { db in
+            try await db.rows("SELECT * FROM events WHERE model = ? ORDER BY id", [.text(model)]).map { row in
                 RegistryEvent(
-                    id: row["id"], model: row["model"], version: row["version"], kind: row["kind"], from: row["from_value"],
-                    to: row["to_value"],
-                    actor: row["actor"], at: row["at"], comment: row["comment"])
+                    id: row.int("id") ?? 0, model: row.text("model") ?? model, version: row.int("version"), kind: row.text("kind") ?? "",
+                    from: row.text("from_value"), to: row.text("to_value"), actor: row.text("actor") ?? "", at: row.text("at") ?? "",
+                    comment: row.text("comment"))
             }
         }
     }
 
     /// The version a selector picks now.
     public func resolve(_ model: String, _ selector: VersionSelector) async throws(RegistryError) -> ModelVersion {
-        let number: Int? = try await read { db in
+        let number: Int? = try await transaction { db in
             switch selector {
             case .version(let version): return version
             case .stage(let stage):
-                return try Int.fetchOne(
-                    db, sql: "SELECT version FROM versions WHERE model = ? AND stage = ? ORDER BY version DESC LIMIT 1",
-                    arguments: [model, stage.rawValue])
+                return try await db.int(
+                    "SELECT version FROM versions WHERE model = ? AND stage = ? ORDER BY version DESC LIMIT 1", [.text(model), .text(stage.rawValue)])
             case .alias(let alias):
-                return try Int.fetchOne(db, sql: "SELECT version FROM aliases WHERE model = ? AND alias = ?", arguments: [model, alias])
+                return try await db.int("SELECT version FROM aliases WHERE model = ? AND alias = ?", [.text(model), .text(alias)])
             }
         }
         guard let number else {
@@ -376,29 +365,27 @@ public struct Registry: Sendable {
         do {
             bytes = try await store.get(version.artifactKey)
         } catch {
-            throw RegistryError(.store, "cannot read the artifact of \(version.model) version \(version.version): \(error.message)")
+            throw RegistryError(
+                .store, "cannot read the artifact of \(version.model) version \(version.version): \(error.message)", cause: error)
         }
+        let artifact: SealedArtifact
         do {
-            let artifact = try ModelArtifact.open(bytes, name: "\(version.model) version \(version.version)")
-            guard artifact.digest == version.digest else {
-                throw RegistryError(
-                    .invalidArtifact, "the stored artifact of \(version.model) version \(version.version) is not the one registered")
-            }
-            return artifact
-        } catch let error as RegistryError {
-            throw error
-        } catch let error as MLError {
-            throw RegistryError(.invalidArtifact, error.message, hints: error.hints)
+            artifact = try ModelArtifact.open(bytes, name: "\(version.model) version \(version.version)")
         } catch {
-            throw RegistryError(.invalidArtifact, "\(error)")
+            throw RegistryError(.invalidArtifact, error.message, hints: error.hints, cause: error)
         }
+        guard artifact.digest == version.digest else {
+            throw RegistryError(
+                .invalidArtifact, "the stored artifact of \(version.model) version \(version.version) is not the one registered")
+        }
+        return artifact
     }
 
     // MARK: SQL helpers
 
     /// Throws ``missing(_:version:)`` unless the version is registered.
-    static func requireVersion(_ db: Database, _ model: String, _ version: Int) throws {
-        guard try Int.fetchOne(db, sql: "SELECT version FROM versions WHERE model = ? AND version = ?", arguments: [model, version]) != nil
+    static func requireVersion(_ db: any SQLSession, _ model: String, _ version: Int) async throws {
+        guard try await db.int("SELECT version FROM versions WHERE model = ? AND version = ?", [.text(model), SQLValue(version)]) != nil
         else { throw Registry.missing(model, version: version) }
     }
 
@@ -407,78 +394,41 @@ public struct Registry: Sendable {
     }
 
     static func record(
-        _ db: Database, model: String, version: Int?, kind: String, from: String?, to: String?, actor: String, at: String, comment: String?
-    ) throws {
-        try db.execute(
-            sql: "INSERT INTO events (model, version, kind, from_value, to_value, actor, at, comment) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            arguments: [model, version, kind, from, to, actor, at, comment])
+        _ db: any SQLSession, model: String, version: Int?, kind: String, from: String?, to: String?, actor: String, at: String,
+        comment: String?
+    ) async throws {
+        try await db.execute(
+            "INSERT INTO events (model, version, kind, from_value, to_value, actor, at, comment) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [.text(model), SQLValue(version), .text(kind), SQLValue(from), SQLValue(to), .text(actor), .text(at), SQLValue(comment)])
     }
 
-    static func versions(_ db: Database, model: String?, version: Int?) throws -> [ModelVersion] {
+    static func versions(_ db: any SQLSession, model: String?, version: Int?) async throws -> [ModelVersion] {
         var sql = "SELECT * FROM versions"
-        var arguments: StatementArguments = []
+        var arguments: [SQLValue] = []
         if let model {
             sql += " WHERE model = ?"
-            arguments += [model]
+            arguments.append(.text(model))
             if let version {
                 sql += " AND version = ?"
-                arguments += [version]
+                arguments.append(SQLValue(version))
             }
         }
         sql += " ORDER BY model, version"
-        return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-            let model: String = row["model"]
-            let version: Int = row["version"]
-            let aliases = try String.fetchAll(
-                db, sql: "SELECT alias FROM aliases WHERE model = ? AND version = ? ORDER BY alias", arguments: [model, version])
-            let metricsText: String = row["metrics"]
-            let metrics = (try? JSONDecoder().decode([String: Double].self, from: Data(metricsText.utf8))) ?? [:]
-            return ModelVersion(
-                model: model, version: version, digest: row["digest"], artifactKey: row["artifact_key"],
-                stage: Stage(rawValue: row["stage"]) ?? .none, aliases: aliases, createdBy: row["created_by"], createdAt: row["created_at"],
-                approvedBy: row["approved_by"], approvedAt: row["approved_at"], metrics: metrics)
+        var found: [ModelVersion] = []
+        for row in try await db.rows(sql, arguments) {
+            let model = row.text("model") ?? ""
+            let version = row.int("version") ?? 0
+            let aliases = try await db.rows(
+                "SELECT alias FROM aliases WHERE model = ? AND version = ? ORDER BY alias", [.text(model), SQLValue(version)]
+            ).compactMap { $0.text("alias") }
+            let metrics = (try? JSONDecoder().decode([String: Double].self, from: Data((row.text("metrics") ?? "{}").utf8))) ?? [:]
+            found.append(
+                ModelVersion(
+                    model: model, version: version, digest: row.text("digest") ?? "", artifactKey: row.text("artifact_key") ?? "",
+                    stage: Stage(rawValue: row.text("stage") ?? "") ?? .none, aliases: aliases, createdBy: row.text("created_by") ?? "",
+                    createdAt: row.text("created_at") ?? "", approvedBy: row.text("approved_by"), approvedAt: row.text("approved_at"),
+                    metrics: metrics))
         }
-    }
-}
-
-/// The registry's schema: named, append-only migrations in portable SQL (TEXT and INTEGER only), so
-/// the same statements can create it on PostgreSQL.
-enum RegistrySchema {
-    static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("2026-11-21-create-registry") { db in
-            try db.execute(
-                sql: """
-                    CREATE TABLE models (name TEXT PRIMARY KEY, created_at TEXT NOT NULL);
-                    CREATE TABLE versions (
-                        model TEXT NOT NULL REFERENCES models(name),
-                        version INTEGER NOT NULL,
-                        digest TEXT NOT NULL,
-                        artifact_key TEXT NOT NULL,
-                        stage TEXT NOT NULL,
-                        created_by TEXT NOT NULL,
-                        created_at TEXT NOT NULL,
-                        approved_by TEXT,
-                        approved_at TEXT,
-                        metrics TEXT NOT NULL,
-                        PRIMARY KEY (model, version)
-                    );
-                    CREATE TABLE aliases (
-                        model TEXT NOT NULL, alias TEXT NOT NULL, version INTEGER NOT NULL,
-                        PRIMARY KEY (model, alias)
-                    );
-                    CREATE TABLE events (
-                        id INTEGER PRIMARY KEY AUTOINCREMENT,
-                        model TEXT NOT NULL, version INTEGER, kind TEXT NOT NULL,
-                        from_value TEXT, to_value TEXT, actor TEXT NOT NULL, at TEXT NOT NULL, comment TEXT
-                    );
-                    CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
-                        BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
-                    CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
-                        BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
-                    CREATE UNIQUE INDEX one_production_per_model ON versions(model) WHERE stage = 'production';
-                    """)
-        }
-        return migrator
+        return found
     }
 }

@@ -37,11 +37,14 @@ public struct RegistryError: ReportableError, Sendable {
     public let message: String
     /// What to do about it.
     public let hints: [String]
+    /// The underlying error (the database's, the store's, the artifact's), when there is one.
+    public let cause: (any Error & Sendable)?
 
     /// Creates an error.
-    public init(_ code: Code, _ message: String, hints: [String] = []) {
+    public init(_ code: Code, _ message: String, hints: [String] = [], cause: (any Error & Sendable)? = nil) {
         self.code = code
         self.message = message
         self.hints = hints
+        self.cause = cause
     }
 }

@@ -37,8 +37,11 @@ public struct APIKeys: Sendable {
             let content = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
             let parts = content.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
             if parts.isEmpty { continue }
-            guard parts.count == 2 else {
-                throw ServeError(.internalServerError, "keys_malformed", "\(path):\(number + 1): expected 'name sha256:<hex>'")
+            guard parts.count == 2, APIKeys.bytes(ofDigest: parts[1]) != nil else {
+                let found = parts.count == 2 ? "the digest is not sha256:<64 hex digits>" : "\(parts.count) fields"
+                throw ServeError(
+                    .internalServerError, "keys_malformed",
+                    "\(path):\(number + 1): expected 'name sha256:<64 hex digits>', found \(found); make keys with batcat keys new NAME --file \(path)")
             }
             pairs.append((parts[0], parts[1]))
         }

@@ -108,13 +108,6 @@ public struct RegistryWatcher: Service {
         self.counters = counters
     }
 
-    /// The same watcher, updating `live` instead.
-    public func serving(_ live: LiveModel) -> RegistryWatcher {
-        RegistryWatcher(
-            registry: registry, model: model, selector: selector, interval: interval, live: live, logger: logger, counters: counters,
-            variant: variant)
-    }
-
     /// Polls until shutdown.
     public func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {

@@ -1,4 +1,5 @@
 import BatCatML
+import BatCatRegistry
 import BatCatStorage
 
 /// Where a model comes from: an artifact file, or a registered model's version.

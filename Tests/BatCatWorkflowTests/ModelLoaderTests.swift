@@ -1,6 +1,7 @@
 import BatCatML
 import BatCatRegistry
 import BatCatStorage
+import BatCatWorkflow
 import Foundation
 import Testing
 
@@ -15,7 +16,7 @@ struct ModelLoaderTests {
         let root = folder()
         defer { try? FileManager.default.removeItem(at: root) }
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        let bytes = try TestArtifacts.bytes(slope: 3, name: "line")
+        let bytes = try await TestArtifacts.bytes(slope: 3, name: "line", in: root)
         let file = root.appendingPathComponent("line.model.json").path
         try Data(bytes).write(to: URL(fileURLWithPath: file))
         let registry = try Registry(
@@ -46,7 +47,7 @@ struct ModelLoaderTests {
         #expect(gone?.message.contains("there is no file '\(missing)'") == true, "\(gone?.message ?? "")")
         #expect(!FileManager.default.fileExists(atPath: missing))
 
-        var text = String(decoding: try TestArtifacts.bytes(slope: 1), as: UTF8.self)
+        var text = String(decoding: try await TestArtifacts.bytes(slope: 1, in: root), as: UTF8.self)
         text = text.replacingOccurrences(of: "\"task\" : \"regression\"", with: "\"task\" : \"regressioN\"")
         let tampered = root.appendingPathComponent("t.json").path
         try Data(text.utf8).write(to: URL(fileURLWithPath: tampered))
