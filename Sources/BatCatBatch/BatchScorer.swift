@@ -272,7 +272,7 @@ public struct BatchScorer: Sendable {
         do {
             while let chunk = try nextChunk.value() {
                 nextChunk = readNext()
-                let (good, bad) = try split(chunk, firstRow: firstRow, file: key)
+                let (good, bad, design) = try split(chunk, firstRow: firstRow, file: key)
                 firstRow += chunk.rowCount
                 if !bad.isEmpty {
                     guard options.onBadRows == .skip else {
@@ -294,7 +294,7 @@ public struct BatchScorer: Sendable {
                 }
                 guard good.rowCount > 0 else { continue }
                 do {
-                    let predictions = try pipeline.predict(good)
+                    let predictions = try design.map { design throws(MLError) in try pipeline.predict(design: design) } ?? pipeline.predict(good)
                     try csvWriter.write(try outputFrame(good, predictions, firstRow: firstRow - chunk.rowCount))
                     rows += good.rowCount
                     progress(good.rowCount)
@@ -365,8 +365,9 @@ public struct BatchScorer: Sendable {
         }
     }
 
-    /// Splits a chunk into rows the model can score and rows it cannot (with the reason).
-    func split(_ chunk: DataFrame, firstRow: Int, file: String) throws -> (DataFrame, [(row: Int, reason: String)]) {
+    /// Splits a chunk into rows the model can score and rows it cannot (with the reason); when every row is good,
+    /// also the model's input made while checking them.
+    func split(_ chunk: DataFrame, firstRow: Int, file: String) throws -> (DataFrame, [(row: Int, reason: String)], Design?) {
         let pipeline = artifact.pipeline
         var bad: [Int: String] = [:]
         let imputed = Set(
@@ -388,13 +389,16 @@ public struct BatchScorer: Sendable {
             if feature.type.isNumeric && column.type == .string {
                 throw BatchError("\(file): column '\(feature.name)' holds text, but the model was trained on numbers in it")
             }
-            if case .double(let values) = column.values, column.firstInfinite() != nil {
-                for row in values.indices where values[row].magnitude == .infinity && bad[row] == nil && !column.isMissing(row) {
-                    bad[row] = "feature '\(feature.name)' is infinite"
-                }
+        }
+        // Most chunks are wholly good: the pipeline's own check (every value finite, categories known) makes the
+        // model's input, which is predicted from as it is. Only a chunk it refuses is looked at row by row.
+        if bad.isEmpty, let design = try? pipeline.design(for: chunk) { return (chunk, [], design) }
+        for feature in pipeline.features {
+            guard let column = chunk[feature.name], case .double(let values) = column.values, column.firstInfinite() != nil else { continue }
+            for row in values.indices where values[row].magnitude == .infinity && bad[row] == nil && !column.isMissing(row) {
+                bad[row] = "feature '\(feature.name)' is infinite"
             }
         }
-        if bad.isEmpty, (try? pipeline.inputColumns(for: chunk)) != nil { return (chunk, []) }
         // Find the rows the pipeline itself refuses (an unknown category, for example), one at a time.
         var good: [Int] = []
         for row in 0..<chunk.rowCount where bad[row] == nil {
@@ -405,7 +409,7 @@ public struct BatchScorer: Sendable {
                 bad[row] = error.message.replacingOccurrences(of: " (row 1)", with: "")
             }
         }
-        return (chunk.gathering(good), bad.keys.sorted().map { (firstRow + $0, bad[$0]!) })
+        return (chunk.gathering(good), bad.keys.sorted().map { (firstRow + $0, bad[$0]!) }, nil)
     }
 
     /// The id columns, then `prediction`, then one `probability_<class>` per class.

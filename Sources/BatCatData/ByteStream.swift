@@ -97,7 +97,7 @@ public struct MemoryByteStream: ByteStream {
     }
 }
 
-/// The number of online processors.
-func systemCoreCount() -> Int {
+/// The number of online processors (package: BatCatML hashes and fits on as many).
+package func systemCoreCount() -> Int {
     Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
 }

@@ -62,12 +62,21 @@ public struct FittedPipeline: Codable, Equatable, Sendable {
 
     /// Predictions for every row of `frame`, which must hold every feature (other columns are ignored).
     public func predict(_ frame: DataFrame) throws(MLError) -> Predictions {
-        let x: Design
+        try predict(design: try design(for: frame))
+    }
+
+    /// The estimator's input for `frame` (the features checked and conformed, the steps applied), in the layout
+    /// the model predicts from: check a frame once and predict from what the check made.
+    public func design(for frame: DataFrame) throws(MLError) -> Design {
         switch type(of: model.model).predictionLayout {
-        case .columns: x = .columns(try inputColumns(for: frame), rows: frame.rowCount, names: modelInputs)
-        case .matrix: x = .matrix(try matrix(for: frame))
+        case .columns: .columns(try inputColumns(for: frame), rows: frame.rowCount, names: modelInputs)
+        case .matrix: .matrix(try matrix(for: frame))
         }
-        return try model.model.predict(x)
+    }
+
+    /// Predictions for a design made by ``design(for:)``.
+    public func predict(design: Design) throws(MLError) -> Predictions {
+        try model.model.predict(design)
     }
 
     /// The estimator's input matrix for `frame`: the features checked and conformed, the steps applied.

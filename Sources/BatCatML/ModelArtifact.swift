@@ -12,7 +12,7 @@ import Foundation
 /// - ``digest``
 public struct ModelArtifact: Codable, Equatable, Sendable {
     /// The format version this BatCat writes and reads.
-    public static let currentFormatVersion = 1
+    public static let currentFormatVersion = 2
     /// The format's name.
     public static let formatName = "batcat.model"
 
@@ -42,7 +42,8 @@ public struct ModelArtifact: Codable, Equatable, Sendable {
 
     /// The training data's identity and the split.
     public struct TrainingRecord: Codable, Equatable, Sendable {
-        /// SHA-256 of the canonical bytes of the feature and target columns of all rows (see `Trainer.fingerprint`).
+        /// The fingerprint of the feature and target columns of all rows: from format version 2 a tree of SHA-256
+        /// digests of 4 MiB chunks (``DataFingerprint``, `docs/FINGERPRINT.md`); in version 1, one SHA-256 of the same bytes.
         public var dataFingerprint: String
         /// Rows in the data.
         public var rows: Int
@@ -128,7 +129,7 @@ public struct ModelArtifact: Codable, Equatable, Sendable {
         guard let version = inner.formatVersion, version <= currentFormatVersion, version >= 1 else {
             throw MLError(
                 .artifactVersion,
-                "\(name) has artifact format version \(inner.formatVersion.map(String.init) ?? "none"), but this BatCat reads version \(currentFormatVersion)",
+                "\(name) has artifact format version \(inner.formatVersion.map(String.init) ?? "none"), but this BatCat reads versions 1 to \(currentFormatVersion)",
                 hints: ["use the BatCat version that trained it, or retrain the model with this one"])
         }
         let file: File

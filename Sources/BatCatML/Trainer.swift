@@ -125,9 +125,9 @@ public enum Trainer {
         let used = try selecting(frame, features + [spec.target])
         if classifier { try checkClassTarget(used[spec.target], spec: spec) }
 
-        // The fingerprint is a pass of SHA-256 over all the data: it runs beside the fit and evaluation.
+        // The fingerprint hashes all the data, in chunks on every core: it runs beside the fit and evaluation.
         options.progress("fingerprinting \(used.rowCount) rows in the background")
-        let fingerprinting = BackgroundWork { () throws(MLError) -> String in try Trainer.fingerprint(used, makeHasher: options.makeHasher)
+        let fingerprinting = BackgroundWork { () -> String in Trainer.fingerprint(used, makeHasher: options.makeHasher)
         }
 
         let split = try makeSplit(spec, used)
@@ -171,7 +171,7 @@ public enum Trainer {
             return (condition, value, value.isFinite && condition.passes(value))
         }
         options.progress("waiting for the fingerprint")
-        let dataFingerprint = try fingerprinting.value()
+        let dataFingerprint = fingerprinting.value()
         let artifact = ModelArtifact(
             batcatVersion: options.version, name: spec.name, task: classifier ? "classification" : "regression", pipeline: fitted,
             hyperparameters: pipeline, metrics: metrics, confusionMatrix: evaluation.confusion,
@@ -358,43 +358,9 @@ public enum Trainer {
         }
     }
 
-    /// SHA-256 of the frame's canonical bytes: `batcat.frame/1`, then per column its name, type, row
-    /// count, missing-value mask and values (numbers as little-endian IEEE 754 or two's complement,
-    /// text as length-prefixed UTF-8). Binary, so that hashing a million rows costs a pass over memory
-    /// and not the formatting of twenty million numbers.
-    public static func fingerprint(_ frame: DataFrame, makeHasher: @Sendable () -> any ByteHasher) throws(MLError) -> String {
-        var hasher = makeHasher()
-        func feed(_ bytes: [UInt8]) { bytes.withUnsafeBytes { hasher.update($0) } }
-        func feed<T: FixedWidthInteger>(integer value: T) { withUnsafeBytes(of: value.littleEndian) { hasher.update($0) } }
-        func feed<T: BitwiseCopyable>(raw values: [T]) {
-            #if _endian(big)
-            for value in values { withUnsafeBytes(of: value) { feed(Array($0.reversed())) } }
-            #else
-            values.withUnsafeBytes { hasher.update($0) }
-            #endif
-        }
-        feed(Array("batcat.frame/1\n".utf8))
-        for column in frame.columns {
-            feed(Array("\(column.name)\n\(column.type.rawValue)\n".utf8))
-            feed(integer: UInt64(column.count))
-            if let missing = column.missing {
-                feed([1])
-                feed(missing.map { $0 ? 1 : 0 })
-            } else {
-                feed([0])
-            }
-            // Doubles' and 64-bit integers' bytes as they lie in memory are their little-endian encodings.
-            switch column.values {
-            case .double(let values), .date(let values): feed(raw: values)
-            case .int(let values): feed(raw: values.map { Int64($0) })
-            case .bool(let values): feed(values.map { $0 ? 1 : 0 })
-            case .string(let values):
-                values.forEachUTF8 { bytes in
-                    feed(integer: UInt32(bytes.count))
-                    hasher.update(bytes)
-                }
-            }
-        }
-        return hasher.finalize()
+    /// The training-data fingerprint of `frame`: a tree of SHA-256 digests of its canonical bytes in 4 MiB chunks,
+    /// hashed on every core (``DataFingerprint``; `docs/FINGERPRINT.md` defines it).
+    public static func fingerprint(_ frame: DataFrame, makeHasher: @Sendable () -> any ByteHasher) -> String {
+        DataFingerprint.of(frame, makeHasher: makeHasher)
     }
 }

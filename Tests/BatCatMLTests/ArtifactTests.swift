@@ -62,10 +62,21 @@ struct ArtifactTests {
     @Test("An unknown format version gets a clear error")
     func futureVersion() throws {
         var text = String(decoding: try artifact().fileBytes(), as: UTF8.self)
-        text = text.replacingOccurrences(of: "\"formatVersion\" : 1", with: "\"formatVersion\" : 7")
+        text = text.replacingOccurrences(of: "\"formatVersion\" : 2", with: "\"formatVersion\" : 7")
         let error = #expect(throws: MLError.self) { try ModelArtifact.load(Array(text.utf8), name: "m.json") }
         #expect(error?.code == .artifactVersion)
-        #expect(error?.message == "m.json has artifact format version 7, but this BatCat reads version 1")
+        #expect(error?.message == "m.json has artifact format version 7, but this BatCat reads versions 1 to 2")
+    }
+
+    @Test("An artifact of format version 1 (its fingerprint one SHA-256 stream) still loads, and keeps its version and digest")
+    func versionOne() throws {
+        var old = try artifact()
+        old.formatVersion = 1
+        let bytes = try old.fileBytes()
+        let loaded = try ModelArtifact.open(bytes, name: "v1.json")
+        #expect(loaded.artifact.formatVersion == 1)
+        #expect(try loaded.fileBytes() == bytes)
+        #expect(try artifact().formatVersion == 2)
     }
 
     @Test("Something that is not an artifact is said to be so")
