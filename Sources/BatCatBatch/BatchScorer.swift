@@ -5,20 +5,6 @@ import BatCatStorage
 import Foundation
 import Logging
 
-/// The error thrown by `BatCatBatch`.
-public struct BatchError: ReportableError, Sendable {
-    /// What failed, on which file and line.
-    public let message: String
-    /// What to do about it.
-    public let hints: [String]
-
-    /// Creates an error.
-    public init(_ message: String, hints: [String] = []) {
-        self.message = message
-        self.hints = hints
-    }
-}
-
 /// What to do with rows that cannot be scored.
 public enum BadRowPolicy: String, Sendable, CaseIterable {
     /// Stop with the file, line and reason (the default).
@@ -277,7 +263,7 @@ public struct BatchScorer: Sendable {
                 if !bad.isEmpty {
                     guard options.onBadRows == .skip else {
                         throw BatchError(
-                            "\(key): row \(bad[0].row + 1): \(bad[0].reason)",
+                            .badRow, "\(key): row \(bad[0].row + 1): \(bad[0].reason)",
                             hints: ["fix the row, or pass --on-bad-rows skip to write such rows to a rejects file and go on"])
                     }
                     if rejects == nil {
@@ -307,7 +293,7 @@ public struct BatchScorer: Sendable {
             }
             let unreadable = chunks.report.rejects
             if !unreadable.isEmpty {
-                guard options.onBadRows == .skip else { throw BatchError("\(key): line \(unreadable[0].line): \(unreadable[0].reason)") }
+                guard options.onBadRows == .skip else { throw BatchError(.badRow, "\(key): line \(unreadable[0].line): \(unreadable[0].reason)") }
                 if rejects == nil {
                     let made = try output.writer(for: rejectsKey)
                     rejectsWriter = made
@@ -332,7 +318,8 @@ public struct BatchScorer: Sendable {
             writer.abort()
             rejectsWriter?.abort()
             throw BatchError(
-                error.message, hints: ["fix the row, or pass --on-bad-rows skip to write such rows to a rejects file and go on"])
+                .badRow, error.message, hints: ["fix the row, or pass --on-bad-rows skip to write such rows to a rejects file and go on"],
+                cause: error)
         } catch {
             writer.abort()
             rejectsWriter?.abort()
@@ -360,7 +347,7 @@ public struct BatchScorer: Sendable {
             // Only the features are given types, so a typed column the header lacks is one of them.
             guard error.code == .unknownColumn else { throw error }
             throw BatchError(
-                "\(error.message), which the model needs",
+                .schemaMismatch, "\(error.message), which the model needs",
                 hints: ["the model's features are: \(artifact.pipeline.featureNames.joined(separator: ", "))"])
         }
     }
@@ -378,7 +365,7 @@ public struct BatchScorer: Sendable {
         for feature in pipeline.features {
             guard let column = chunk[feature.name] else {
                 throw BatchError(
-                    "\(file) has no column '\(feature.name)', which the model needs",
+                    .schemaMismatch, "\(file) has no column '\(feature.name)', which the model needs",
                     hints: ["the model's features are: \(pipeline.featureNames.joined(separator: ", "))"])
             }
             if column.missing != nil && !imputed.contains(feature.name) {
@@ -387,7 +374,7 @@ public struct BatchScorer: Sendable {
                 }
             }
             if feature.type.isNumeric && column.type == .string {
-                throw BatchError("\(file): column '\(feature.name)' holds text, but the model was trained on numbers in it")
+                throw BatchError(.schemaMismatch, "\(file): column '\(feature.name)' holds text, but the model was trained on numbers in it")
             }
         }
         // Most chunks are wholly good: the pipeline's own check (every value finite, categories known) makes the
@@ -423,7 +410,7 @@ public struct BatchScorer: Sendable {
             for id in ids {
                 guard let column = frame[id] else {
                     throw BatchError(
-                        "the input has no id column '\(id)'", hints: ["the columns are: \(frame.columnNames.joined(separator: ", "))"])
+                        .schemaMismatch, "the input has no id column '\(id)'", hints: ["the columns are: \(frame.columnNames.joined(separator: ", "))"])
                 }
                 columns.append(column)
             }

@@ -21,7 +21,7 @@ public struct ScoringPlan: Sendable {
         self.input = input
         let object = try ObjectStores.object(input)
         switch try await object.kind() {
-        case .missing: throw BatchError("the input '\(input)' does not exist", hints: ["pass a CSV file or a folder of CSV files"])
+        case .missing: throw BatchError(.missingInput, "the input '\(input)' does not exist", hints: ["pass a CSV file or a folder of CSV files"])
         case .object:
             singleInput = true
             (inputStore, inputKey) = (object.store, object.key)
@@ -31,7 +31,7 @@ public struct ScoringPlan: Sendable {
         }
         if !singleInput && output.hasSuffix(".csv") {
             throw BatchError(
-                "--output \(output) names a CSV file, but the input \(input) is a folder: its outputs go in a folder",
+                .invalidUsage, "--output \(output) names a CSV file, but the input \(input) is a folder: its outputs go in a folder",
                 hints: ["pass a folder as --output (it is made if missing), or a single CSV file as --input"])
         }
         if singleInput && output.hasSuffix(".csv") {

@@ -16,6 +16,14 @@ enum Console {
     static func error(_ error: any ReportableError) {
         var text = "error: \(error.message)\n"
         for hint in error.hints { text += "hint: \(hint)\n" }
+        // The chain underneath, each cause once, leaving out what the message already says.
+        var said = error.message
+        for cause in error.causes {
+            let words = (cause as? any ReportableError)?.message ?? "\(cause)"
+            guard !said.contains(words) else { continue }
+            text += "cause: \(words)\n"
+            said += " " + words
+        }
         err(text)
     }
 

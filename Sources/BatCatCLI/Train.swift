@@ -166,6 +166,7 @@ struct TrainReport: Encodable {
 struct CLIError: ReportableError {
     var message: String
     var hints: [String]
+    var codeName: String { "invalidUsage" }
 
     init(_ message: String, hints: [String] = []) {
         self.message = message

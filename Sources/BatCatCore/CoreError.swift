@@ -1,15 +1,36 @@
-/// An error that a person can act on: what failed, on which object, and how to fix it.
+/// An error that a person can act on: what failed, on which object, and how to fix it; a code a program can
+/// branch on; and the error underneath, when there is one.
 ///
 /// Every BatCat module's error type conforms, so the command line renders them all the same way:
-/// `error: <message>` followed by one `hint: <hint>` line per hint.
+/// `error: <message>`, one `hint: <hint>` line per hint, then one `cause: …` line per underlying error whose
+/// words the message does not already hold. Programs branch on ``codeName`` (or the type's `code`), never on
+/// the message's text.
 public protocol ReportableError: Error, CustomStringConvertible {
     /// One or two sentences saying what failed and on which object.
     var message: String { get }
     /// Suggestions that tell the reader what to do next.
     var hints: [String] { get }
+    /// The kind of failure, as the type's code spells it (`notFound`).
+    var codeName: String { get }
+    /// The error underneath, when there is one.
+    var underlying: (any Error)? { get }
 }
 
 extension ReportableError {
+    /// No error underneath, unless the type says otherwise.
+    public var underlying: (any Error)? { nil }
+
+    /// The errors underneath, outermost first, as far as they go.
+    public var causes: [any Error] {
+        var chain: [any Error] = []
+        var next = underlying
+        while let error = next, chain.count < 8 {
+            chain.append(error)
+            next = (error as? any ReportableError)?.underlying
+        }
+        return chain
+    }
+
     /// The message followed by its hints, one per line.
     public var description: String {
         ([message] + hints.map { "hint: \($0)" }).joined(separator: "\n")
@@ -71,6 +92,10 @@ public struct CoreError: ReportableError, Sendable {
     public let hints: [String]
     /// The underlying error, when there is one. Never holds credentials.
     public let cause: (any Error & Sendable)?
+    /// ``code``'s name.
+    public var codeName: String { code.description }
+    /// ``cause``.
+    public var underlying: (any Error)? { cause }
 
     /// Creates an error.
     public init(_ code: Code, _ message: String, hints: [String] = [], cause: (any Error & Sendable)? = nil) {

@@ -10,7 +10,7 @@ public struct DataError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Value: String, Sendable {
             case io, malformedRow, fieldCount, typeMismatch, invalidText
-            case unknownColumn, duplicateColumn, lengthMismatch, nonNumeric, invalidArgument, emptyInput
+            case unknownColumn, duplicateColumn, lengthMismatch, nonNumeric, missingValues, invalidArgument, emptyInput
         }
 
         private let value: Value
@@ -31,8 +31,10 @@ public struct DataError: Error, Sendable, CustomStringConvertible {
         public static let duplicateColumn = Code(value: .duplicateColumn)
         /// Columns or frames whose lengths or shapes do not fit together.
         public static let lengthMismatch = Code(value: .lengthMismatch)
-        /// A column that must be numeric is not.
+        /// A column that must be numeric holds text.
         public static let nonNumeric = Code(value: .nonNumeric)
+        /// A column that must be complete has missing values.
+        public static let missingValues = Code(value: .missingValues)
         /// An argument outside its allowed range.
         public static let invalidArgument = Code(value: .invalidArgument)
         /// A file with no header and no rows.

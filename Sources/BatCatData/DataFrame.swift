@@ -255,7 +255,7 @@ public struct DataFrame: Sendable, Equatable {
         for column in picked.columns {
             if !allowMissing, column.missing != nil {
                 throw DataError(
-                    .nonNumeric, "column '\(column.name)' has \(column.missingCount) missing values",
+                    .missingValues, "column '\(column.name)' has \(column.missingCount) missing values",
                     hints: ["impute them (for example with SimpleImputer), or drop the rows first"])
             }
             if case .double(let values) = column.values, column.missing == nil {

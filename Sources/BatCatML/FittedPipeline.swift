@@ -85,7 +85,7 @@ public struct FittedPipeline: Codable, Equatable, Sendable {
         do {
             return try current.matrix(modelInputs)
         } catch {
-            throw MLError(.invalidData, error.message, hints: error.hints)
+            throw MLError(.invalidData, error.message, hints: error.hints, cause: error)
         }
     }
 
@@ -95,7 +95,7 @@ public struct FittedPipeline: Codable, Equatable, Sendable {
         do {
             return try current.numericColumns(modelInputs)
         } catch {
-            throw MLError(.invalidData, error.message, hints: error.hints)
+            throw MLError(.invalidData, error.message, hints: error.hints, cause: error)
         }
     }
 
@@ -130,7 +130,7 @@ public struct FittedPipeline: Codable, Equatable, Sendable {
         do {
             return try DataFrame(columns: columns)
         } catch {
-            throw MLError(.invalidData, error.message)
+            throw MLError(.invalidData, error.message, cause: error)
         }
     }
 
@@ -279,8 +279,8 @@ public struct Pipeline: Codable, Hashable, Sendable {
         } catch {
             throw MLError(
                 .invalidData, error.message,
-                hints: error.code == .nonNumeric && error.message.contains("text")
-                    ? ["add a oneHotEncoder or ordinalEncoder step for text features"] : error.hints)
+                hints: error.code == .nonNumeric ? ["add a oneHotEncoder or ordinalEncoder step for text features"] : error.hints,
+                cause: error)
         }
         guard let targetColumn = frame[target] else {
             throw MLError(

@@ -49,12 +49,15 @@ public struct MLError: Error, Sendable, CustomStringConvertible {
     public let message: String
     /// What to do about it.
     public let hints: [String]
+    /// The underlying error (a ``DataError`` of the frame or the reader), when there is one.
+    public let cause: (any Error & Sendable)?
 
     /// Creates an error.
-    public init(_ code: Code, _ message: String, hints: [String] = []) {
+    public init(_ code: Code, _ message: String, hints: [String] = [], cause: (any Error & Sendable)? = nil) {
         self.code = code
         self.message = message
         self.hints = hints
+        self.cause = cause
     }
 
     /// The message followed by its hints.

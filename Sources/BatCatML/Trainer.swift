@@ -354,7 +354,7 @@ public enum Trainer {
         do {
             return try frame.selecting(names)
         } catch {
-            throw MLError(.invalidSpec, error.message, hints: error.hints)
+            throw MLError(.invalidSpec, error.message, hints: error.hints, cause: error)
         }
     }
 

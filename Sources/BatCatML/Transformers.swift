@@ -36,7 +36,7 @@ extension DataFrame {
         do {
             return try adding(column)
         } catch {
-            throw MLError(.invalidData, error.message)
+            throw MLError(.invalidData, error.message, cause: error)
         }
     }
 }
@@ -342,7 +342,7 @@ public struct OneHotEncoder: Transformer {
             do {
                 return try DataFrame(columns: out)
             } catch {
-                throw MLError(.invalidData, error.message)
+                throw MLError(.invalidData, error.message, cause: error)
             }
         }
     }

@@ -17,6 +17,8 @@ public struct ServeError: HTTPResponseError, ReportableError, Sendable {
     public let headers: HTTPFields
     /// Hints for the command line; not sent to callers.
     public var hints: [String] { [] }
+    /// ``code``.
+    public var codeName: String { code }
 
     /// Creates an error.
     public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, headers: HTTPFields = [:]) {

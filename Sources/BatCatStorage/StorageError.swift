@@ -38,6 +38,10 @@ public struct StorageError: ReportableError, Sendable {
     public let hints: [String]
     /// The underlying error, when there is one (a ``DataError`` of the CSV reader, a system error).
     public let cause: (any Error & Sendable)?
+    /// ``code``'s name.
+    public var codeName: String { code.description }
+    /// ``cause``.
+    public var underlying: (any Error)? { cause }
 
     /// Creates an error.
     public init(_ code: Code, _ message: String, hints: [String] = [], cause: (any Error & Sendable)? = nil) {
