@@ -200,143 +200,139 @@ public struct BatchScorer: Sendable {
     /// Scores one input, or skips it when a matching output is recorded.
     func score(_ key: String, outputKey: String) async throws -> FileReport {
         let start = ContinuousClock.now
-        let modelDigest = sealed.digest
         let doneKey = "_batcat/done/\(key).json"
         // Taken before the bytes are read: a file changed while it is read has another revision by the
         // time of a rerun, which then scores it again.
         let revision = try await input.revision(of: key)
-        // With a record of earlier work, the input's revision (or digest) decides whether to score again.
+        let earlier = try await earlierWork(key, outputKey: outputKey, doneKey: doneKey, revision: revision)
+        if var skipped = earlier.unchanged {
+            skipped.status = "skipped"
+            skipped.seconds = BatchScorer.seconds(since: start)
+            return skipped
+        }
         // Digests are otherwise taken from the bytes as the scoring reads them, so the input is read once.
-        var knownDigest: String?
-        // A record this version cannot read (an older format, a damaged file) is no record: the input is scored again.
-        if try await output.exists(doneKey), try await output.exists(outputKey),
-            let done = try? JSONDecoder().decode(FileReport.self, from: Data(try await output.get(doneKey))),
-            done.modelDigest == modelDigest && done.output == outputKey
-        {
-            let unchanged: Bool
-            if options.digestInputs, let recorded = done.inputDigest {
-                knownDigest = try digest(of: key)
-                unchanged = recorded == knownDigest
-            } else {
-                unchanged = done.inputRevision == revision
-            }
-            if unchanged {
-                var skipped = done
-                skipped.status = "skipped"
-                skipped.seconds = BatchScorer.seconds(since: start)
-                return skipped
-            }
-        }
         let source = try input.reader(for: key)
-        let digesting = options.digestInputs && knownDigest == nil ? DigestingStream(inner: source) : nil
-        let pipeline = artifact.pipeline
-        var csv = options.csv
-        if options.onBadRows == .skip { csv.onBadLines = .skip }
-        // Read each feature as the model's type, so one stray text cannot turn a number column into text.
-        for feature in pipeline.features { csv.types[feature.name] = feature.readingType }
-        // The target is neither scored nor written back (unless it is named as an id column): not parsed at all.
-        if !pipeline.featureNames.contains(pipeline.target) && !(options.idColumns ?? []).contains(pipeline.target) {
-            csv.leftOut = [pipeline.target]
-        }
-        let chunks = try openChunks(digesting.map { $0 as any ByteStream } ?? source, csv: csv)
+        let digesting = options.digestInputs && earlier.digest == nil ? DigestingStream(inner: source) : nil
+        let chunks = try openChunks(digesting.map { $0 as any ByteStream } ?? source, csv: readingOptions())
         let writer = try output.writer(for: outputKey)
-        var csvWriter = CSVWriter(sink: WriterBox(inner: writer))
-        var rejects: CSVWriter<WriterBox>?
-        let rejectsKey =
-            (outputKey.hasSuffix(".predictions.csv") ? String(outputKey.dropLast(".predictions.csv".count)) : String(outputKey.dropLast(4)))
-            + ".rejects.csv"
-        var rejectsWriter: (any ObjectWriter)?
-        var rows = 0
-        var rejected = 0
-        var firstRow = 0
-        // The next chunk is parsed while this one is predicted and written.
-        nonisolated(unsafe) let reader = chunks
-        let readNext = { BackgroundWork { () throws(DataError) -> DataFrame? in try reader.next() } }
-        var nextChunk = readNext()
-        // Whatever happens, the reader is left alone before this function returns.
-        defer { _ = try? nextChunk.value() }
+        let rejects = RejectsFile(store: output, key: BatchScorer.rejectsKey(for: outputKey))
+        let counts: (rows: Int, rejected: Int)
         do {
-            while let chunk = try nextChunk.value() {
-                nextChunk = readNext()
-                let (good, bad, design) = try split(chunk, firstRow: firstRow, file: key)
-                firstRow += chunk.rowCount
-                if !bad.isEmpty {
-                    guard options.onBadRows == .skip else {
-                        throw BatchError(
-                            .badRow, "\(key): row \(bad[0].row + 1): \(bad[0].reason)",
-                            hints: ["fix the row, or pass --on-bad-rows skip to write such rows to a rejects file and go on"])
-                    }
-                    if rejects == nil {
-                        let made = try output.writer(for: rejectsKey)
-                        rejectsWriter = made
-                        rejects = CSVWriter(sink: WriterBox(inner: made))
-                    }
-                    let frame = try DataFrame(columns: [
-                        Column("line", ints: bad.map { _ in Int?.none }), Column("row", ints: bad.map { $0.row + 1 }),
-                        Column("reason", strings: bad.map(\.reason)),
-                    ])
-                    try rejects?.write(frame)
-                    rejected += bad.count
-                }
-                guard good.rowCount > 0 else { continue }
-                do {
-                    let predictions = try design.map { design throws(MLError) in try pipeline.predict(design: design) } ?? pipeline.predict(good)
-                    try csvWriter.write(try outputFrame(good, predictions, firstRow: firstRow - chunk.rowCount))
-                    rows += good.rowCount
-                    progress(good.rowCount)
-                }
-                // The next chunks are read into this one's memory, once nothing here holds it.
-                chunks.recycle(chunk)
-            }
-            if rows == 0 && rejected == 0 {
-                try csvWriter.write(try outputFrame(DataFrame.empty(schema: chunks.schema), Predictions(), firstRow: 0))
-            }
-            let unreadable = chunks.report.rejects
-            if !unreadable.isEmpty {
-                guard options.onBadRows == .skip else { throw BatchError(.badRow, "\(key): line \(unreadable[0].line): \(unreadable[0].reason)") }
-                if rejects == nil {
-                    let made = try output.writer(for: rejectsKey)
-                    rejectsWriter = made
-                    rejects = CSVWriter(sink: WriterBox(inner: made))
-                }
-                try rejects?.write(
-                    try DataFrame(columns: [
-                        Column("line", ints: unreadable.map { Optional($0.line) }), Column("row", ints: unreadable.map { _ in Int?.none }),
-                        Column("reason", strings: unreadable.map(\.reason)),
-                    ]))
-            }
-            try csvWriter.finish()
-            try rejects?.finish()
-            rejected += chunks.report.skippedRows
-            if chunks.report.skippedRows > 0 {
-                logger.info(
-                    "unreadable rows went to the rejects file", metadata: ["input": "\(key)", "rows": "\(chunks.report.skippedRows)"])
-            }
+            counts = try await predictAll(chunks, key: key, writer: writer, rejects: rejects)
             try writer.commit()
-            try rejectsWriter?.commit()
+            try rejects.commit()
         } catch let error as DataError where error.code == .typeMismatch || error.code == .fieldCount || error.code == .malformedRow {
             writer.abort()
-            rejectsWriter?.abort()
+            rejects.abort()
             throw BatchError(
                 .badRow, error.message, hints: ["fix the row, or pass --on-bad-rows skip to write such rows to a rejects file and go on"],
                 cause: error)
         } catch {
             writer.abort()
-            rejectsWriter?.abort()
+            rejects.abort()
             throw error
         }
         // The reader has read the whole input by now (a failure would have thrown).
         let report = FileReport(
-            input: key, output: outputKey, status: "scored", rows: rows, rejected: rejected, inputRevision: revision,
-            inputDigest: knownDigest ?? digesting?.digest.finalize(),
-            modelDigest: modelDigest,
-            modelVersion: modelVersion, seconds: BatchScorer.seconds(since: start))
+            input: key, output: outputKey, status: "scored", rows: counts.rows, rejected: counts.rejected, inputRevision: revision,
+            inputDigest: earlier.digest ?? digesting?.digest.finalize(), modelDigest: sealed.digest, modelVersion: modelVersion,
+            seconds: BatchScorer.seconds(since: start))
         var done = report
         done.seconds = 0
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         try await output.put(Array(try encoder.encode(done)), at: doneKey)
         return report
+    }
+
+    /// What a record of earlier work says: the report, when the input is unchanged since it was scored with this
+    /// model into this output; and the input's digest, when it had to be taken to decide. A record this version
+    /// cannot read (an older format, a damaged file) is no record: the input is scored again.
+    func earlierWork(
+        _ key: String, outputKey: String, doneKey: String, revision: String
+    ) async throws -> (unchanged: FileReport?, digest: String?) {
+        guard try await output.exists(doneKey), try await output.exists(outputKey),
+            let done = try? JSONDecoder().decode(FileReport.self, from: Data(try await output.get(doneKey))),
+            done.modelDigest == sealed.digest && done.output == outputKey
+        else { return (nil, nil) }
+        if options.digestInputs, let recorded = done.inputDigest {
+            let digest = try self.digest(of: key)
+            return (recorded == digest ? done : nil, digest)
+        }
+        return (done.inputRevision == revision ? done : nil, nil)
+    }
+
+    /// How inputs are read: each feature as the model's type, so one stray text cannot turn a number column into
+    /// text; the target left out unless it is an id column (it is neither scored nor written back).
+    func readingOptions() -> CSVOptions {
+        let pipeline = artifact.pipeline
+        var csv = options.csv
+        if options.onBadRows == .skip { csv.onBadLines = .skip }
+        for feature in pipeline.features { csv.types[feature.name] = feature.readingType }
+        if !pipeline.featureNames.contains(pipeline.target) && !(options.idColumns ?? []).contains(pipeline.target) {
+            csv.leftOut = [pipeline.target]
+        }
+        return csv
+    }
+
+    /// `a.csv` → `a.rejects.csv`, `a.predictions.csv` → `a.rejects.csv`.
+    static func rejectsKey(for outputKey: String) -> String {
+        (outputKey.hasSuffix(".predictions.csv") ? String(outputKey.dropLast(".predictions.csv".count)) : String(outputKey.dropLast(4)))
+            + ".rejects.csv"
+    }
+
+    /// Reads, checks, predicts and writes every chunk (the next one parsed while this one is predicted), and sends
+    /// the rows that cannot be scored to `rejects` or stops at the first; the counts of rows scored and rejected.
+    func predictAll(
+        _ chunks: CSVChunkReader, key: String, writer: any ObjectWriter, rejects: RejectsFile
+    ) async throws -> (rows: Int, rejected: Int) {
+        let pipeline = artifact.pipeline
+        var csvWriter = CSVWriter(sink: WriterBox(inner: writer))
+        var rows = 0
+        var rejected = 0
+        var firstRow = 0
+        // The reader is used by one thread at a time: the next read starts only once the last one is done.
+        let reader = ThreadShared(chunks)
+        let readNext = { BackgroundWork { () throws(DataError) -> DataFrame? in try reader.value.next() } }
+        var nextChunk = readNext()
+        // Whatever happens, the reader is left alone before this function returns.
+        defer { _ = try? nextChunk.value() }
+        while let chunk = try await nextChunk.value() {
+            nextChunk = readNext()
+            let (good, bad, design) = try split(chunk, firstRow: firstRow, file: key)
+            firstRow += chunk.rowCount
+            if !bad.isEmpty {
+                guard options.onBadRows == .skip else {
+                    throw BatchError(
+                        .badRow, "\(key): row \(bad[0].row + 1): \(bad[0].reason)",
+                        hints: ["fix the row, or pass --on-bad-rows skip to write such rows to a rejects file and go on"])
+                }
+                try rejects.write(lines: bad.map { _ in nil }, rows: bad.map { $0.row + 1 }, reasons: bad.map(\.reason))
+                rejected += bad.count
+            }
+            if good.rowCount > 0 {
+                let predictions = try design.map { design throws(MLError) in try pipeline.predict(design: design) } ?? pipeline.predict(good)
+                try csvWriter.write(try outputFrame(good, predictions, firstRow: firstRow - chunk.rowCount))
+                rows += good.rowCount
+                progress(good.rowCount)
+            }
+            // The next chunks are read into this one's memory, once nothing here holds it.
+            chunks.recycle(chunk)
+        }
+        if rows == 0 && rejected == 0 {
+            try csvWriter.write(try outputFrame(DataFrame.empty(schema: chunks.schema), Predictions(), firstRow: 0))
+        }
+        let unreadable = chunks.report.rejects
+        if !unreadable.isEmpty {
+            guard options.onBadRows == .skip else { throw BatchError(.badRow, "\(key): line \(unreadable[0].line): \(unreadable[0].reason)") }
+            try rejects.write(lines: unreadable.map(\.line), rows: unreadable.map { _ in nil }, reasons: unreadable.map(\.reason))
+        }
+        try csvWriter.finish()
+        rejected += chunks.report.skippedRows
+        if chunks.report.skippedRows > 0 {
+            logger.info("unreadable rows went to the rejects file", metadata: ["input": "\(key)", "rows": "\(chunks.report.skippedRows)"])
+        }
+        return (rows, rejected)
     }
 
     /// The input as chunks of rows; a feature its header lacks is named as one the model needs.
@@ -421,6 +417,36 @@ public struct BatchScorer: Sendable {
 }
 
 /// Lets a CSV writer write into an object writer.
+/// `<name>.rejects.csv`: made at the first row rejected, visible only on commit.
+final class RejectsFile {
+    private let store: any ObjectStore
+    private let key: String
+    private var object: (any ObjectWriter)?
+    private var csv: CSVWriter<WriterBox>?
+
+    init(store: any ObjectStore, key: String) {
+        self.store = store
+        self.key = key
+    }
+
+    /// Rows by their line in the file (unreadable) or their number among the rows read (refused by the model).
+    func write(lines: [Int?], rows: [Int?], reasons: [String]) throws {
+        if csv == nil {
+            let made = try store.writer(for: key)
+            object = made
+            csv = CSVWriter(sink: WriterBox(inner: made))
+        }
+        try csv?.write(try DataFrame(columns: [Column("line", ints: lines), Column("row", ints: rows), Column("reason", strings: reasons)]))
+    }
+
+    func commit() throws {
+        try csv?.finish()
+        try object?.commit()
+    }
+
+    func abort() { object?.abort() }
+}
+
 struct WriterBox: ByteSink {
     var inner: any ObjectWriter
 

@@ -30,4 +30,48 @@ public final class BackgroundWork<Value, Failure: Error>: @unchecked Sendable {
         group.wait()
         return try result!.get()
     }
+
+    /// Waits for the work without holding a thread (for async code), then returns its value or throws its error.
+    public func value() async throws(Failure) -> Value {
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            group.notify(queue: .global()) { done.resume() }
+        }
+        return try result!.get()
+    }
+}
+
+/// A value handed to the threads of one `concurrentPerform`, which the type system cannot see is safe: each thread
+/// reads it, or writes only the elements that are its own (its index, its column, its set of builders), and the
+/// value is used again only after every thread is done. The one place that promise is made, instead of an unchecked
+/// copy at each loop.
+package struct ThreadShared<Value>: @unchecked Sendable {
+    /// The value.
+    package let value: Value
+
+    /// Shares `value`.
+    package init(_ value: Value) {
+        self.value = value
+    }
+}
+
+extension ThreadShared {
+    /// Element `index` of a shared buffer, which one thread alone writes.
+    package subscript<Element>(index: Int) -> Element where Value == UnsafeMutableBufferPointer<Element> {
+        get { value[index] }
+        nonmutating set { value[index] = newValue }
+    }
+}
+
+/// Runs `body` for each index on every core and returns the results in index order.
+package func concurrentMap<T>(_ count: Int, _ body: (Int) -> T) -> [T] {
+    withoutActuallyEscaping(body) { body in
+        let work = ThreadShared(body)
+        return [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+            let out = ThreadShared(buffer)
+            DispatchQueue.concurrentPerform(iterations: count) { index in
+                (out.value.baseAddress! + index).initialize(to: work.value(index))
+            }
+            initialized = count
+        }
+    }
 }

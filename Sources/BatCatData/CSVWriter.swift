@@ -172,19 +172,18 @@ public struct CSVWriter<Sink: ByteSink> {
             }
             return
         }
-        nonisolated(unsafe) var counts = [Int](repeating: 0, count: blocks.count)
+        var counts = [Int](repeating: 0, count: blocks.count)
         // Each thread keeps its formatter, and so its cells' memory, from frame to frame.
         if formatters.count < threads { formatters += repeatElement(formatter, count: threads - formatters.count) }
         formatters.withUnsafeMutableBufferPointer { formatters in
-            nonisolated(unsafe) let formatters = formatters
-            lines.withUnsafeMutableBufferPointer { out in
-                nonisolated(unsafe) let out = out
+            lines.withUnsafeMutableBufferPointer { lines in
                 counts.withUnsafeMutableBufferPointer { counts in
-                    nonisolated(unsafe) let counts = counts
+                    // Thread t uses formatter t and writes only its own run of blocks' lines and counts.
+                    let (formatters, out, counts) = (ThreadShared(formatters), ThreadShared(lines), ThreadShared(counts))
                     DispatchQueue.concurrentPerform(iterations: threads) { thread in
                         // Thread t takes the t-th of `threads` runs of neighbouring blocks.
                         for index in (blocks.count * thread / threads)..<(blocks.count * (thread + 1) / threads) {
-                            counts[index] = formatters[thread].format(frame, blocks[index], into: &out[index])
+                            counts[index] = formatters.value[thread].format(frame, blocks[index], into: &out.value[index])
                         }
                     }
                 }

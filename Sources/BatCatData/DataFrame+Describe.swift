@@ -74,15 +74,8 @@ extension DataFrame {
     public func describe(_ names: [String]? = nil) throws(DataError) -> FrameDescription {
         let picked = try selecting(names ?? columnNames)
         let count = picked.columns.count
-        nonisolated(unsafe) var summaries = [FrameDescription.ColumnSummary?](repeating: nil, count: count)
         let columns = picked.columns
-        summaries.withUnsafeMutableBufferPointer { out in
-            nonisolated(unsafe) let out = out
-            DispatchQueue.concurrentPerform(iterations: count) { index in
-                out[index] = DataFrame.summary(of: columns[index])
-            }
-        }
-        return FrameDescription(rows: rowCount, columns: summaries.map { $0! })
+        return FrameDescription(rows: rowCount, columns: concurrentMap(count) { DataFrame.summary(of: columns[$0]) })
     }
 
     static func summary(of column: Column) -> FrameDescription.ColumnSummary {

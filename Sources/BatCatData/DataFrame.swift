@@ -353,14 +353,15 @@ public struct Matrix: Sendable, Equatable {
         // Filled in tiles of rows, so the strided writes stay in cache; no zeroing first. Large matrices are
         // filled by every core, which also shares out the cost of touching fresh memory.
         let values = [Double](unsafeUninitializedCapacity: rows * width) { buffer, initialized in
-            nonisolated(unsafe) let buffer = buffer
+            // Each part fills only its own tiles of rows.
+            let shared = ThreadShared(buffer)
             let tile = 512
             let tiles = (rows + tile - 1) / tile
             let parts = rows * width >= 1 << 20 ? Swift.min(systemCoreCount(), tiles) : 1
             let fill: @Sendable (Int) -> Void = { part in
                 for t in (tiles * part / parts)..<(tiles * (part + 1) / parts) {
                     let range = (t * tile)..<Swift.min((t + 1) * tile, rows)
-                    Matrix.copyRows(range, of: sources, into: UnsafeMutableBufferPointer(rebasing: buffer[(range.lowerBound * width)...]))
+                    Matrix.copyRows(range, of: sources, into: UnsafeMutableBufferPointer(rebasing: shared.value[(range.lowerBound * width)...]))
                 }
             }
             if parts > 1 {

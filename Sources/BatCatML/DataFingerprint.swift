@@ -1,5 +1,4 @@
 import BatCatData
-import Dispatch
 
 /// The training-data fingerprint: a tree of SHA-256 digests of fixed-size chunks of the frame's canonical bytes,
 /// computed on every core and combined in order. `docs/FINGERPRINT.md` defines it so anyone can recompute it.
@@ -15,27 +14,23 @@ public enum DataFingerprint {
     /// The chunk size: 4 MiB, as object stores' chunked digests use.
     public static let chunkSize = 4 << 20
 
-    /// The fingerprint of `frame`, hashing its chunks on `workers` threads (`nil`: one per core); the digest does not
-    /// depend on how many.
+    /// The fingerprint of `frame`, hashing its chunks on every core (on one with `parallel: false`); the digest is the
+    /// same either way.
     public static func of(
-        _ frame: DataFrame, makeHasher: @Sendable () -> any ByteHasher, chunkSize: Int = DataFingerprint.chunkSize, workers: Int? = nil
+        _ frame: DataFrame, makeHasher: @Sendable () -> any ByteHasher, chunkSize: Int = DataFingerprint.chunkSize, parallel: Bool = true
     ) -> String {
-        let workers = workers ?? max(1, systemCoreCount())
         let stream = CanonicalStream(frame)
         let chunks = max(1, (stream.count + chunkSize - 1) / chunkSize)
-        let digests = DigestSlots(count: chunks)
-        let threads = max(1, min(workers, chunks))
-        DispatchQueue.concurrentPerform(iterations: threads) { worker in
-            for chunk in stride(from: worker, to: chunks, by: threads) {
-                var hasher = makeHasher()
-                let start = chunk * chunkSize
-                stream.feed(start..<min(start + chunkSize, stream.count)) { hasher.update($0) }
-                digests.set(chunk, hasher.finalize())
-            }
+        let digest = { (chunk: Int) -> String in
+            var hasher = makeHasher()
+            let start = chunk * chunkSize
+            stream.feed(start..<min(start + chunkSize, stream.count)) { hasher.update($0) }
+            return hasher.finalize()
         }
+        let digests = parallel ? concurrentMap(chunks, digest) : (0..<chunks).map(digest)
         var root = makeHasher()
         var text = "batcat.tree/1 chunk=\(chunkSize) length=\(stream.count)\n"
-        for digest in digests.values { text += digest + "\n" }
+        for digest in digests { text += digest + "\n" }
         var bytes = Array(text.utf8)
         bytes.withUnsafeMutableBytes { root.update(UnsafeRawBufferPointer($0)) }
         return root.finalize()
@@ -49,24 +44,6 @@ public enum DataFingerprint {
         stream.feed(0..<stream.count) { bytes.append(contentsOf: $0) }
         return bytes
     }
-}
-
-/// One digest per chunk, each written by exactly one worker before `concurrentPerform` returns.
-private final class DigestSlots: @unchecked Sendable {
-    private let slots: UnsafeMutableBufferPointer<String>
-
-    init(count: Int) {
-        slots = .allocate(capacity: count)
-        slots.initialize(repeating: "")
-    }
-
-    deinit {
-        slots.deinitialize()
-        slots.deallocate()
-    }
-
-    func set(_ index: Int, _ digest: String) { slots[index] = digest }
-    var values: [String] { Array(slots) }
 }
 
 /// The canonical bytes as a list of segments, without copying the columns' numbers: any byte range can be fed

@@ -315,8 +315,9 @@ enum LinearAlgebra {
     /// stays in the cache while every column is added in), and large inputs are split across cores.
     static func predict(columns: [[Double]], rows: Int, weights: [Double], intercept: Double) -> [Double] {
         var out = [Double](repeating: intercept, count: rows)
-        out.withUnsafeMutableBufferPointer { o in
-            nonisolated(unsafe) let o = o
+        out.withUnsafeMutableBufferPointer { buffer in
+            // Each piece of rows writes only its own rows.
+            let o = ThreadShared(buffer)
             _ = parallelRows(rows, minimumPerPiece: 100_000) { range in
                 var start = range.lowerBound
                 while start < range.upperBound {
@@ -336,12 +337,7 @@ enum LinearAlgebra {
 
     /// `body` applied to each element, on every core, results in order.
     static func parallelMap<Element: Sendable, T>(_ elements: [Element], _ body: @Sendable (Element) -> T) -> [T] {
-        nonisolated(unsafe) var results = [T?](repeating: nil, count: elements.count)
-        results.withUnsafeMutableBufferPointer { out in
-            nonisolated(unsafe) let out = out
-            DispatchQueue.concurrentPerform(iterations: elements.count) { index in out[index] = body(elements[index]) }
-        }
-        return results.map { $0! }
+        concurrentMap(elements.count) { body(elements[$0]) }
     }
 
     /// Runs `body` over row ranges on every core and returns the results in range order. The rows are cut
@@ -351,14 +347,7 @@ enum LinearAlgebra {
     static func parallelRows<T>(_ rows: Int, minimumPerPiece: Int = 50_000, _ body: @Sendable (Range<Int>) -> T) -> [T] {
         let pieces = max(1, min(maximumPieces, rows / max(minimumPerPiece, 1)))
         if pieces == 1 { return [body(0..<rows)] }
-        nonisolated(unsafe) var results = [T?](repeating: nil, count: pieces)
-        results.withUnsafeMutableBufferPointer { out in
-            nonisolated(unsafe) let out = out
-            DispatchQueue.concurrentPerform(iterations: pieces) { index in
-                out[index] = body((rows * index / pieces)..<(rows * (index + 1) / pieces))
-            }
-        }
-        return results.map { $0! }
+        return concurrentMap(pieces) { index in body((rows * index / pieces)..<(rows * (index + 1) / pieces)) }
     }
 
     /// The most pieces ``parallelRows(_:minimumPerPiece:_:)`` cuts rows into: enough to keep any number of
