@@ -83,15 +83,17 @@ public struct CSVTable: TableSource {
     }
 }
 
-/// The CSV reader's chunks as table chunks.
+/// The CSV reader's chunks as table chunks. Each chunk is parsed on a thread of its own (the parse waits on its
+/// read-ahead and its parsing threads), never on the task pool's; one parse at a time.
 final class CSVChunks: TableChunks {
-    let reader: CSVChunkReader
-    init(_ reader: CSVChunkReader) { self.reader = reader }
-    var schema: Schema { reader.schema }
-    var report: CSVReport { reader.report }
+    let reader: ThreadShared<CSVChunkReader>
+    init(_ reader: CSVChunkReader) { self.reader = ThreadShared(reader) }
+    var schema: Schema { reader.value.schema }
+    var report: CSVReport { reader.value.report }
     func next() async throws(StorageError) -> DataFrame? {
+        let reader = self.reader
         do {
-            return try reader.next()
+            return try await BackgroundWork { () throws(DataError) -> DataFrame? in try reader.value.next() }.value()
         } catch {
             throw StorageError(data: error)
         }

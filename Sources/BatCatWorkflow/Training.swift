@@ -64,7 +64,9 @@ public enum Training {
         }
         logger.debug("data read", metadata: ["data.rows": "\(frame.rowCount)", "data.path": "\(data)"])
         let options = TrainingOptions(version: request.version, makeHasher: { FingerprintHasher() }, progress: request.progress)
-        let result = try Trainer.train(spec, frame: frame, options: options)
+        // Training is CPU work that waits on its own helpers: it runs on a thread of its own, not the task pool's.
+        let result = try await BackgroundWork { () throws(MLError) -> TrainingResult in try Trainer.train(spec, frame: frame, options: options) }
+            .value()
         let sealed = try result.artifact.sealed()
         if result.passed {
             request.progress("writing \(output)")
