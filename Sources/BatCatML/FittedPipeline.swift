@@ -108,6 +108,12 @@ public struct FittedPipeline: Codable, Equatable, Sendable {
 
     /// The feature columns of `frame`, in schema order, with numeric columns as doubles and text as text.
     public func conform(_ frame: DataFrame) throws(MLError) -> DataFrame {
+        try FittedPipeline.conform(frame, to: features)
+    }
+
+    /// The columns of `frame` that `features` name, in their order, checked and conformed to them.
+    static func conform(_ frame: DataFrame, to features: [FeatureSchema]) throws(MLError) -> DataFrame {
+        let featureNames = features.map(\.name)
         var columns: [Column] = []
         for feature in features {
             guard let column = frame[feature.name] else {
@@ -254,10 +260,7 @@ public struct Pipeline: Codable, Hashable, Sendable {
     /// Fits the steps in order on the `features` of `frame`, then the estimator on the result and `target`.
     public func fit(_ frame: DataFrame, features: [String], target: String) throws(MLError) -> FittedPipeline {
         let schema = FittedPipeline.schema(of: frame, features: features)
-        var probe = FittedPipeline(
-            features: schema, target: target, classes: nil, steps: [], modelInputs: [],
-            model: FittedModel(LinearRegression.Fitted(coefficients: [], intercept: 0)))
-        var current = try probe.conform(frame)
+        var current = try FittedPipeline.conform(frame, to: schema)
         var fittedSteps: [FittedPipeline.NamedFittedStep] = []
         for named in steps {
             let fitted: FittedStep
@@ -287,13 +290,12 @@ public struct Pipeline: Codable, Hashable, Sendable {
                 .invalidData, "there is no target column '\(target)'",
                 hints: ["the columns are: \(frame.columnNames.joined(separator: ", "))"])
         }
-        probe.steps = fittedSteps
-        probe.modelInputs = current.columnNames
-        let target: TrainingTarget =
+        let values: TrainingTarget =
             estimator.isClassifier ? .labels(try Pipeline.labels(targetColumn)) : .values(try Pipeline.numericTarget(targetColumn))
-        probe.model = try estimator.kind.fitModel(x, target: target)
-        probe.classes = probe.model.model.classLabels
-        return probe
+        let model = try estimator.kind.fitModel(x, target: values)
+        return FittedPipeline(
+            features: schema, target: target, classes: model.model.classLabels, steps: fittedSteps, modelInputs: current.columnNames,
+            model: model)
     }
 
     /// The target as numbers; a missing or text value is an error naming the row.

@@ -319,6 +319,8 @@ enum LinearAlgebra {
             // Each piece of rows writes only its own rows.
             let o = ThreadShared(buffer)
             _ = parallelRows(rows, minimumPerPiece: 100_000) { range in
+                // The buffer itself in the loop: the shared wrapper's subscript is another module's generic code.
+                let o = o.value
                 var start = range.lowerBound
                 while start < range.upperBound {
                     let end = min(range.upperBound, start + 2048)
