@@ -1,5 +1,7 @@
 import BatCatRegistry
 import BatCatServe
+import BatCatStorage
+import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
@@ -62,7 +64,9 @@ public enum Serving {
     ) async throws {
         let counters = Counters()
         let (live, services) = try await compose(request, registry: registry, counters: counters, logger: logger)
-        let capture = request.capture.map { Capture(folder: $0.folder, fraction: $0.fraction, logger: logger, counters: counters) }
+        let capture = try request.capture.map { capture in
+            Capture(folder: try captureFolder(capture.folder), fraction: capture.fraction, logger: logger, counters: counters)
+        }
         let current = live.current
         let app = buildApplication(
             configuration: request.configuration, live: live, counters: counters, capture: capture, services: services, logger: logger,
@@ -70,6 +74,17 @@ public enum Serving {
         let group = ServiceGroup(
             configuration: .init(services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+
+    /// The local folder a capture location names. Captures append to files as requests arrive, which only a local
+    /// folder can take; another store's URL is refused before anything is made (never a local folder named `s3:`).
+    static func captureFolder(_ location: String) throws -> String {
+        guard let store = try ObjectStores.open(location) as? LocalObjectStore else {
+            throw StorageError(
+                .unsupportedScheme, "captures go to a local folder, and '\(location)' is not one",
+                hints: ["pass --capture-dir a local folder (serve.capture.dir)"])
+        }
+        return store.root.path
     }
 
     /// The live model and the services that keep it current.

@@ -128,6 +128,7 @@ struct URLLocationTests {
             ["evaluate", "model.json", "s3://bucket/d.csv"],
             ["inspect", "s3://bucket/model.json"],
             ["score", "--artifact", "s3://bucket/model.json", "--input", "d/diabetes.csv", "--output", "out"],
+            ["serve", "--artifact", "model.json", "--no-auth", "--port", "0", "--capture-dir", "s3://bucket/captures"],
         ]
         for arguments in runs {
             let run = try Transcript.run(arguments, in: work.url)
