@@ -172,6 +172,9 @@ extension BatCat {
                 split       \(model.training.split) (\(model.training.trainRows) train, \(model.training.testRows) test)
 
                 """
+            if let stored = pipeline.model.model.storedData {
+                text += "kept data   \(stored)\n"
+            }
             var features = [["feature", "type", "missing in training", "range or categories"]]
             for feature in pipeline.features {
                 let range: String

@@ -75,11 +75,15 @@ public protocol TrainedModel: Codable, Equatable, Sendable {
     /// The model as straight-line arithmetic on one row, for the compiled serving path; `nil` serves
     /// through the frame path.
     var rowFormula: CompiledPipeline.Formula? { get }
+    /// What of the training data the model keeps, for `inspect` (`the 150 training rows × 4 features …`); `nil`
+    /// when it keeps only fitted parameters.
+    var storedData: String? { get }
 }
 
 extension TrainedModel {
     public var convergence: Convergence? { nil }
     public var rowFormula: CompiledPipeline.Formula? { nil }
+    public var storedData: String? { nil }
 }
 
 extension EstimatorKind {
@@ -99,6 +103,8 @@ public enum Estimators {
         Ridge.self,
         Lasso.self,
         LogisticRegression.self,
+        KNeighborsClassifier.self,
+        KNeighborsRegressor.self,
     ]
 
     private struct Table {

@@ -51,6 +51,20 @@ struct TrainCommandTests {
             ], "\(transcript.stderr)")
     }
 
+    @Test("A nearest-neighbour spec trains, passes the example's gate, and inspect says the training rows are in the artifact")
+    func neighbours() throws {
+        let work = try example("breast-cancer")
+        let spec = try String(contentsOf: work.url.appendingPathComponent("breast-cancer/train.yaml"), encoding: .utf8)
+        try work.write(
+            "breast-cancer/knn.yaml",
+            spec.replacingOccurrences(of: "  type: logisticRegression\n  c: 1.0", with: "  type: kNeighborsClassifier\n  nNeighbors: 7\n  weights: distance"))
+        let trained = try Transcript.run(["train", "breast-cancer/knn.yaml", "-o", "knn.json", "-q"], in: work.url)
+        #expect(trained.status == 0, "\(trained)")
+        let inspect = try Transcript.run(["inspect", "knn.json"], in: work.url)
+        #expect(inspect.stdout.contains("estimator   k-nearest-neighbours (7, euclidean, distance)"), "\(inspect)")
+        #expect(inspect.stdout.contains("kept data   the 559 training rows × 10 features (43 KiB of numbers) are kept in the artifact"), "\(inspect)")
+    }
+
     @Test("The same spec and data trained in two processes give byte-identical artifacts")
     func reproducible() throws {
         let work = try example("breast-cancer")

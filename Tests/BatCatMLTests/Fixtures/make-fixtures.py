@@ -229,8 +229,34 @@ def defects():
     write("defects.json", out)
 
 
+def neighbors():
+    """k-nearest neighbours, brute force (the definition), on continuous data without distance ties."""
+    from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+
+    Xc, yc = datasets.make_classification(n_samples=190, n_features=4, n_informative=3, n_redundant=0, n_classes=3,
+                                          random_state=3)
+    Xr, yr = datasets.make_regression(n_samples=190, n_features=4, noise=5.0, random_state=4)
+    settings = [("euclidean", 2), ("manhattan", 1), ("minkowski", 3), ("cosine", 2)]
+    cases = []
+    for metric, p in settings:
+        for weights in ["uniform", "distance"]:
+            for k in [1, 5]:
+                options = {"n_neighbors": k, "weights": weights, "metric": metric, "algorithm": "brute"}
+                if metric == "minkowski":
+                    options["p"] = p
+                c = KNeighborsClassifier(**options).fit(Xc[:150], yc[:150])
+                r = KNeighborsRegressor(**options).fit(Xr[:150], yr[:150])
+                cases.append({"metric": metric, "p": p, "weights": weights, "k": k,
+                              "labels": [int(v) for v in c.predict(Xc[150:])], "probabilities": listify(c.predict_proba(Xc[150:])),
+                              "predictions": listify(r.predict(Xr[150:]))})
+    write("neighbors.json", {
+        "classes": {"x": listify(Xc[:150]), "y": [int(v) for v in yc[:150]], "test": listify(Xc[150:])},
+        "values": {"x": listify(Xr[:150]), "y": listify(yr[:150]), "test": listify(Xr[150:])},
+        "cases": cases})
+
+
 if __name__ == "__main__":
     import sys
-    wanted = sys.argv[1:] or ["regression", "classification", "transformers", "metric_values", "defects"]
+    wanted = sys.argv[1:] or ["regression", "classification", "transformers", "metric_values", "defects", "neighbors"]
     for name in wanted:
         globals()[name]()
