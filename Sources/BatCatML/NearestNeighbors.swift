@@ -13,6 +13,16 @@ public enum NeighborMetric: String, Codable, Hashable, Sendable {
     case cosine
 }
 
+/// How the nearest rows are found; every way finds the same rows.
+public enum NeighborAlgorithm: String, Codable, Hashable, Sendable {
+    /// A k-d tree where it pays (a distance other than cosine, at most 15 features, more than 64 rows), else brute force.
+    case auto
+    /// Every training row measured.
+    case brute
+    /// A k-d tree (not for the cosine distance).
+    case kdTree
+}
+
 /// How the neighbours' votes (or values) count.
 public enum NeighborWeights: String, Codable, Hashable, Sendable {
     /// All alike.
@@ -21,9 +31,9 @@ public enum NeighborWeights: String, Codable, Hashable, Sendable {
     case distance
 }
 
-/// The search both nearest-neighbour estimators share: the settings, the training rows, and brute-force lookup
-/// (every training row measured, the `k` nearest kept, equal distances in training order, as scikit-learn's brute
-/// search orders them).
+/// The search both nearest-neighbour estimators share: the settings, the training rows, and the lookup: the `k`
+/// nearest rows, equal distances in training order, by brute force (every row measured) or through a ``KDTree``,
+/// which finds the same rows.
 public struct NeighborSearch: Codable, Equatable, Sendable {
     /// How many neighbours.
     public var k: Int
@@ -37,6 +47,8 @@ public struct NeighborSearch: Codable, Equatable, Sendable {
     public var rows: [Double]
     /// The number of features.
     public var featureCount: Int
+    /// The index, when the search uses one.
+    public var tree: KDTree?
 
     /// The number of training rows.
     public var rowCount: Int { featureCount == 0 ? 0 : rows.count / featureCount }
@@ -102,7 +114,7 @@ public struct NeighborSearch: Codable, Equatable, Sendable {
     }
 
     /// For each row of `x`, its `k` nearest training rows (indices) and their distances, nearest first.
-    func neighbors(of x: Matrix) throws(MLError) -> [(indices: [Int], distances: [Double])] {
+    public func neighbors(of x: Matrix) throws(MLError) -> [(indices: [Int], distances: [Double])] {
         guard x.columns == featureCount else {
             throw MLError(.schemaMismatch, "the rows have \(x.columns) features, but the model was trained on \(featureCount)")
         }
@@ -115,6 +127,10 @@ public struct NeighborSearch: Codable, Equatable, Sendable {
                 train.withUnsafeBufferPointer { train in
                     for row in range {
                         let q = query.baseAddress! + row * featureCount
+                        if let tree {
+                            found.append(tree.nearest(q, k: k, search: self, rows: train))
+                            continue
+                        }
                         var best: [(Double, Int)] = []
                         best.reserveCapacity(k + 1)
                         for i in 0..<count {
@@ -150,6 +166,7 @@ public struct NeighborSearch: Codable, Equatable, Sendable {
         let bytes = rows.count * 8
         let size = bytes >= 1 << 20 ? "\(bytes >> 20) MiB" : bytes >= 1 << 10 ? "\(bytes >> 10) KiB" : "\(bytes) B"
         return "the \(rowCount) training rows × \(featureCount) features (\(size) of numbers) are kept in the artifact"
+            + (tree == nil ? ", searched by brute force" : ", with a k-d tree over them")
     }
 }
 
@@ -163,34 +180,47 @@ public struct NeighborSettings: Codable, Hashable, Sendable {
     public var metric: NeighborMetric
     /// Minkowski's power.
     public var p: Double
+    /// How the nearest rows are found.
+    public var algorithm: NeighborAlgorithm
 
     /// The settings.
-    public init(nNeighbors: Int = 5, weights: NeighborWeights = .uniform, metric: NeighborMetric = .euclidean, p: Double = 2) {
+    public init(
+        nNeighbors: Int = 5, weights: NeighborWeights = .uniform, metric: NeighborMetric = .euclidean, p: Double = 2,
+        algorithm: NeighborAlgorithm = .auto
+    ) {
         self.nNeighbors = nNeighbors
         self.weights = weights
         self.metric = metric
         self.p = p
+        self.algorithm = algorithm
     }
 
     /// The documentation's list of settings.
     static let summary =
-        "`nNeighbors` (5), `weights` (uniform or distance), `metric` (euclidean, manhattan, minkowski, cosine), `p` (2, for minkowski)"
+        "`nNeighbors` (5), `weights` (uniform or distance), `metric` (euclidean, manhattan, minkowski, cosine), `p` (2, for minkowski), `algorithm` (auto, brute or kdTree)"
 
     /// `7, euclidean, distance`.
     var summary: String { "\(nNeighbors), \(metric == .minkowski ? "minkowski p \(p)" : metric.rawValue), \(weights.rawValue)" }
 
     /// Decodes `owner`'s settings from a spec or an artifact; every setting optional, an unknown one refused.
     init(from decoder: any Decoder, owner: String) throws {
-        let settings = try decoder.settings(owner, allowed: ["nNeighbors", "weights", "metric", "p"])
+        let settings = try decoder.settings(owner, allowed: ["nNeighbors", "weights", "metric", "p", "algorithm"])
         self.init(
             nNeighbors: try settings.value("nNeighbors", default: 5), weights: try settings.value("weights", default: .uniform),
-            metric: try settings.value("metric", default: .euclidean), p: try settings.value("p", default: 2.0))
+            metric: try settings.value("metric", default: .euclidean), p: try settings.value("p", default: 2.0),
+            algorithm: try settings.value("algorithm", default: .auto))
     }
 
     /// The search over the training rows `x`, once the settings are checked against them.
     func search(_ x: Matrix, estimator: String) throws(MLError) -> NeighborSearch {
         try NeighborSearch.check(k: nNeighbors, p: p, metric: metric, rows: x.rows, estimator: estimator)
-        return NeighborSearch(k: nNeighbors, metric: metric, p: p, weights: weights, rows: x.values, featureCount: x.columns)
+        if algorithm == .kdTree && metric == .cosine {
+            throw MLError(.invalidSpec, "\(estimator) cannot search the cosine distance with a k-d tree", hints: ["use algorithm: brute or auto"])
+        }
+        let tree = algorithm == .kdTree || (algorithm == .auto && metric != .cosine && x.columns <= 15 && x.rows > 64)
+        return NeighborSearch(
+            k: nNeighbors, metric: metric, p: p, weights: weights, rows: x.values, featureCount: x.columns,
+            tree: tree ? KDTree(rows: x.values, features: x.columns) : nil)
     }
 }
 
@@ -201,8 +231,11 @@ public struct KNeighborsClassifier: Codable, Hashable, Sendable {
     public var settings: NeighborSettings
 
     /// Creates the estimator.
-    public init(nNeighbors: Int = 5, weights: NeighborWeights = .uniform, metric: NeighborMetric = .euclidean, p: Double = 2) {
-        settings = NeighborSettings(nNeighbors: nNeighbors, weights: weights, metric: metric, p: p)
+    public init(
+        nNeighbors: Int = 5, weights: NeighborWeights = .uniform, metric: NeighborMetric = .euclidean, p: Double = 2,
+        algorithm: NeighborAlgorithm = .auto
+    ) {
+        settings = NeighborSettings(nNeighbors: nNeighbors, weights: weights, metric: metric, p: p, algorithm: algorithm)
     }
 
     /// A fitted classifier: the training rows and their classes.
@@ -279,8 +312,11 @@ public struct KNeighborsRegressor: Codable, Hashable, Sendable {
     public var settings: NeighborSettings
 
     /// Creates the estimator.
-    public init(nNeighbors: Int = 5, weights: NeighborWeights = .uniform, metric: NeighborMetric = .euclidean, p: Double = 2) {
-        settings = NeighborSettings(nNeighbors: nNeighbors, weights: weights, metric: metric, p: p)
+    public init(
+        nNeighbors: Int = 5, weights: NeighborWeights = .uniform, metric: NeighborMetric = .euclidean, p: Double = 2,
+        algorithm: NeighborAlgorithm = .auto
+    ) {
+        settings = NeighborSettings(nNeighbors: nNeighbors, weights: weights, metric: metric, p: p, algorithm: algorithm)
     }
 
     /// A fitted regressor: the training rows and their targets.

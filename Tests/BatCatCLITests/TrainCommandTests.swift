@@ -62,7 +62,7 @@ struct TrainCommandTests {
         #expect(trained.status == 0, "\(trained)")
         let inspect = try Transcript.run(["inspect", "knn.json"], in: work.url)
         #expect(inspect.stdout.contains("estimator   k-nearest-neighbours (7, euclidean, distance)"), "\(inspect)")
-        #expect(inspect.stdout.contains("kept data   the 559 training rows × 10 features (43 KiB of numbers) are kept in the artifact"), "\(inspect)")
+        #expect(inspect.stdout.contains("kept data   the 559 training rows × 10 features (43 KiB of numbers) are kept in the artifact, with a k-d tree over them"), "\(inspect)")
     }
 
     @Test("The same spec and data trained in two processes give byte-identical artifacts")

@@ -37,15 +37,24 @@ struct NeighborsTests {
         return cases
     }
 
-    @Test("Classes and probabilities equal scikit-learn's brute-force search", arguments: try cases())
+    /// The ways to search a case's metric: every one must give scikit-learn's answer.
+    static func algorithms(_ reference: Reference.Case) -> [NeighborAlgorithm] {
+        reference.metric == "cosine" ? [.brute, .auto] : [.brute, .kdTree, .auto]
+    }
+
+    @Test("Classes and probabilities equal scikit-learn's brute-force search, by brute force and by k-d tree", arguments: try cases())
     func classifier(reference: Reference.Case) throws {
+        for algorithm in Self.algorithms(reference) { try classifier(reference, algorithm) }
+    }
+
+    func classifier(_ reference: Reference.Case, _ algorithm: NeighborAlgorithm) throws {
         let data = try Fixtures.load("neighbors.json", as: Reference.self).classes
         let estimator = KNeighborsClassifier(
             nNeighbors: reference.k, weights: NeighborWeights(rawValue: reference.weights)!, metric: NeighborMetric(rawValue: reference.metric)!,
-            p: reference.p)
+            p: reference.p, algorithm: algorithm)
         let model = try estimator.fit(Fixtures.matrix(data.x), data.y.map { .int($0) })
         let predictions = try model.predict(.matrix(Fixtures.matrix(data.test)))
-        #expect(predictions.labels == reference.labels.map { .int($0) })
+        #expect(predictions.labels == reference.labels.map { .int($0) }, "\(algorithm)")
         let probabilities = try #require(predictions.probabilities)
         for (row, expected) in reference.probabilities.enumerated() {
             for (k, value) in expected.enumerated() {
@@ -54,12 +63,16 @@ struct NeighborsTests {
         }
     }
 
-    @Test("Values equal scikit-learn's brute-force search", arguments: try cases())
+    @Test("Values equal scikit-learn's brute-force search, by brute force and by k-d tree", arguments: try cases())
     func regressor(reference: Reference.Case) throws {
+        for algorithm in Self.algorithms(reference) { try regressor(reference, algorithm) }
+    }
+
+    func regressor(_ reference: Reference.Case, _ algorithm: NeighborAlgorithm) throws {
         let data = try Fixtures.load("neighbors.json", as: Reference.self).values
         let estimator = KNeighborsRegressor(
             nNeighbors: reference.k, weights: NeighborWeights(rawValue: reference.weights)!, metric: NeighborMetric(rawValue: reference.metric)!,
-            p: reference.p)
+            p: reference.p, algorithm: algorithm)
         let model = try estimator.fit(Fixtures.matrix(data.x), data.y)
         let values = try #require(try model.predict(.matrix(Fixtures.matrix(data.test))).values)
         #expect(values.count == reference.predictions.count)
@@ -81,6 +94,26 @@ struct NeighborsTests {
         #expect(try classes.predict(.matrix(Matrix(rows: 1, columns: 1, values: [1]))).labels == [.string("a")])
     }
 
+    @Test(
+        "The k-d tree finds exactly the rows brute force finds, ties included, on data full of equal distances",
+        arguments: [(NeighborMetric.euclidean, 2.0), (.manhattan, 1), (.minkowski, 3)])
+    func treeEqualsBrute(metric: NeighborMetric, p: Double) throws {
+        var generator = SeededGenerator(seed: 11)
+        let rows = 3_000
+        let x = Matrix(rows: rows, columns: 3, values: (0..<(rows * 3)).map { _ in Double(generator.next() % 6) })
+        let queries = Matrix(rows: 400, columns: 3, values: (0..<1_200).map { _ in Double(generator.next() % 8) - 1 })
+        let targets = (0..<rows).map { Double($0) }
+        for k in [1, 7, 40] {
+            let brute = try KNeighborsRegressor(nNeighbors: k, weights: .distance, metric: metric, p: p, algorithm: .brute).fit(x, targets)
+            let tree = try KNeighborsRegressor(nNeighbors: k, weights: .distance, metric: metric, p: p, algorithm: .kdTree).fit(x, targets)
+            #expect(tree.search.tree != nil && brute.search.tree == nil)
+            let a = try brute.search.neighbors(of: queries)
+            let b = try tree.search.neighbors(of: queries)
+            #expect(a.map(\.indices) == b.map(\.indices), "k \(k)")
+            #expect(a.map(\.distances) == b.map(\.distances), "k \(k)")
+        }
+    }
+
     @Test("Settings a search cannot use are refused before anything is kept")
     func refused() {
         let x = Matrix(rows: 3, columns: 1, values: [0, 1, 2])
@@ -88,5 +121,6 @@ struct NeighborsTests {
         #expect(many?.message == "kNeighborsRegressor asks for 4 neighbours, but there are only 3 training rows")
         #expect(throws: MLError.self) { try KNeighborsClassifier(nNeighbors: 0).fit(x, [.int(0), .int(1), .int(1)]) }
         #expect(throws: MLError.self) { try KNeighborsRegressor(metric: .minkowski, p: 0.5).fit(x, [0, 1, 2]) }
+        #expect(throws: MLError.self) { try KNeighborsRegressor(nNeighbors: 1, metric: .cosine, algorithm: .kdTree).fit(x, [0, 1, 2]) }
     }
 }
