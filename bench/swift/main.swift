@@ -1,14 +1,19 @@
 // Times BatCat's in-memory model fits for bench/fit.py: reads the CSV (not timed), builds the matrix
 // (not timed), then fits each way several times and prints the best time of each as JSON.
-// Usage: batcat-bench FILE.csv [runs]
+// Usage: batcat-bench FILE.csv [runs]; batcat-bench neighbors FILE.csv [runs] times the nearest-neighbour search
+// (see Neighbors.swift).
 import BatCatData
 import BatCatML
 import Foundation
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 2 else {
-    FileHandle.standardError.write(Data("usage: batcat-bench FILE.csv [runs]\n".utf8))
+    FileHandle.standardError.write(Data("usage: batcat-bench FILE.csv [runs] | batcat-bench neighbors FILE.csv [runs]\n".utf8))
     exit(64)
+}
+if arguments[1] == "neighbors" {
+    try neighborsBenchmark(Array(arguments.dropFirst(2)))
+    exit(0)
 }
 let runs = arguments.count > 2 ? Int(arguments[2]) ?? 3 : 3
 let frame = try CSVReader().read(path: arguments[1])
