@@ -308,34 +308,40 @@ public enum Statistics {
 
     /// Moves the `k`-th smallest value to index `k`, smaller ones before it and larger after (quickselect).
     static func select(_ values: UnsafeMutableBufferPointer<Double>, _ k: Int) -> Double {
-        var low = 0
-        var high = values.count - 1
-        while high > low {
-            let middle = low + (high - low) / 2
-            // Median of three as the pivot.
-            if values[middle] < values[low] { values.swapAt(middle, low) }
-            if values[high] < values[low] { values.swapAt(high, low) }
-            if values[high] < values[middle] { values.swapAt(high, middle) }
-            let pivot = values[middle]
-            var i = low
-            var j = high
-            while i <= j {
-                while values[i] < pivot { i += 1 }
-                while values[j] > pivot { j -= 1 }
-                if i <= j {
-                    values.swapAt(i, j)
-                    i += 1
-                    j -= 1
-                }
-            }
-            if k <= j {
-                high = j
-            } else if k >= i {
-                low = i
-            } else {
-                break
+        quickselect(values, k, by: <)
+        return values[k]
+    }
+}
+
+/// Moves the element of rank `k` by `less` (a strict weak order) to index `k`, none after it less and none before it
+/// greater (quickselect with a median-of-three pivot). Deterministic: the same input gives the same arrangement.
+@inlinable
+package func quickselect<T>(_ values: UnsafeMutableBufferPointer<T>, _ k: Int, by less: (T, T) -> Bool) {
+    var low = 0
+    var high = values.count - 1
+    while high > low {
+        let middle = low + (high - low) / 2
+        if less(values[middle], values[low]) { values.swapAt(middle, low) }
+        if less(values[high], values[low]) { values.swapAt(high, low) }
+        if less(values[high], values[middle]) { values.swapAt(high, middle) }
+        let pivot = values[middle]
+        var i = low
+        var j = high
+        while i <= j {
+            while less(values[i], pivot) { i += 1 }
+            while less(pivot, values[j]) { j -= 1 }
+            if i <= j {
+                values.swapAt(i, j)
+                i += 1
+                j -= 1
             }
         }
-        return values[k]
+        if k <= j {
+            high = j
+        } else if k >= i {
+            low = i
+        } else {
+            break
+        }
     }
 }

@@ -61,12 +61,15 @@ public struct KDTree: Codable, Equatable, Sendable {
         var widest = 0
         for j in 1..<max(features, 1) where high[j] - low[j] > high[widest] - low[widest] { widest = j }
         guard high[widest] > low[widest] else { return node }
-        // The median by the widest feature (training order breaks ties, so the tree is the same on every run).
-        order[from..<to].sort { a, b in
-            let (x, y) = (rows[a * features + widest], rows[b * features + widest])
-            return x < y || (x == y && a < b)
-        }
+        // The median by the widest feature (training order breaks ties, so the tree is the same on every run), found
+        // by selection: the rows below it come first, the rest after, neither half sorted.
         let middle = (from + to) / 2
+        order.withUnsafeMutableBufferPointer { all in
+            quickselect(UnsafeMutableBufferPointer(rebasing: all[from..<to]), middle - from) { a, b in
+                let (x, y) = (rows[a * features + widest], rows[b * features + widest])
+                return x < y || (x == y && a < b)
+            }
+        }
         let leftChild = build(from, middle, rows: rows, features: features)
         let rightChild = build(middle, to, rows: rows, features: features)
         left[node] = leftChild
