@@ -139,10 +139,22 @@ public struct Registry: Sendable {
         ISO8601DateFormatter().string(from: clock())
     }
 
-    /// Runs a transaction, passing our own errors through and naming any other as a database failure.
+    /// A transaction that writes.
     private func transaction<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws(RegistryError) -> T {
+        try await transaction(readOnly: false, body)
+    }
+
+    /// A transaction that only reads.
+    private func read<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws(RegistryError) -> T {
+        try await transaction(readOnly: true, body)
+    }
+
+    /// Runs a transaction, passing our own errors through and naming any other as a database failure.
+    private func transaction<T: Sendable>(
+        readOnly: Bool, _ body: @Sendable (any SQLSession) async throws -> T
+    ) async throws(RegistryError) -> T {
         do {
-            return try await metadata.transaction(body)
+            return try await metadata.transaction(readOnly: readOnly, body)
         } catch let error as RegistryError {
             throw error
         } catch {
@@ -316,7 +328,7 @@ public struct Registry: Sendable {
 
     /// One version.
     public func show(_ model: String, version: Int) async throws(RegistryError) -> ModelVersion {
-        guard let found = try await transaction({ db in try await Registry.versions(db, model: model, version: version).first }) else {
+        guard let found = try await read({ db in try await Registry.versions(db, model: model, version: version).first }) else {
             throw Registry.missing(model, version: version)
         }
         return found
@@ -324,12 +336,12 @@ public struct Registry: Sendable {
 
     /// Every version, of one model or of all, by model then version.
     public func list(_ model: String? = nil) async throws(RegistryError) -> [ModelVersion] {
-        try await transaction { db in try await Registry.versions(db, model: model, version: nil) }
+        try await read { db in try await Registry.versions(db, model: model, version: nil) }
     }
 
     /// The audit trail of a model, oldest first.
     public func history(_ model: String) async throws(RegistryError) -> [RegistryEvent] {
-        try await transaction { db in
+        try await read { db in
             try await db.rows("SELECT * FROM events WHERE model = ? ORDER BY id", [.text(model)]).map { row in
                 RegistryEvent(
                     id: row.int("id") ?? 0, model: row.text("model") ?? model, version: row.int("version"), kind: row.text("kind") ?? "",
@@ -341,7 +353,7 @@ public struct Registry: Sendable {
 
     /// The version a selector picks now.
     public func resolve(_ model: String, _ selector: VersionSelector) async throws(RegistryError) -> ModelVersion {
-        let number: Int? = try await transaction { db in
+        let number: Int? = try await read { db in
             switch selector {
             case .version(let version): return version
             case .stage(let stage):

@@ -68,8 +68,9 @@ extension SQLSession {
 /// ``RegistryStores/register(scheme:open:)``.
 public protocol RegistryStore: Sendable, CustomStringConvertible {
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws. Transactions of one
-    /// store never interleave.
-    func transaction<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T
+    /// store never interleave. A `readOnly` one only reads, and need not hold off other processes' readers or writers
+    /// while it waits its turn.
+    func transaction<T: Sendable>(readOnly: Bool, _ body: @Sendable (any SQLSession) async throws -> T) async throws -> T
 }
 
 /// Opens registry stores by location: `sqlite:` URLs and plain paths, and whatever schemes are registered.
@@ -147,12 +148,13 @@ public struct SQLiteRegistryStore: RegistryStore {
     /// `sqlite:` and the path.
     public var description: String { "sqlite:\(path)" }
 
-    /// BEGIN IMMEDIATE (the write lock up front, so two processes never deadlock upgrading a read), the body, then
-    /// COMMIT, or ROLLBACK when it throws.
-    public func transaction<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
+    /// BEGIN IMMEDIATE (the write lock up front, so two processes never deadlock upgrading a read; BEGIN DEFERRED for
+    /// a read-only one, which takes no write lock), the body, then COMMIT, or ROLLBACK when it throws.
+    public func transaction<T: Sendable>(readOnly: Bool, _ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
         await lock.acquire()
         defer { lock.release() }
-        try await database.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE") }
+        let begin = readOnly ? "BEGIN DEFERRED" : "BEGIN IMMEDIATE"
+        try await database.writeWithoutTransaction { try $0.execute(sql: begin) }
         do {
             let result = try await body(SQLiteSession(database: database))
             try await database.writeWithoutTransaction { try $0.execute(sql: "COMMIT") }

@@ -12,8 +12,8 @@ final class RecordingStore: RegistryStore {
     init(inner: SQLiteRegistryStore) { self.inner = inner }
     var description: String { "recording \(inner)" }
 
-    func transaction<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
-        try await inner.transaction { session in try await body(Recorder(inner: session, store: self)) }
+    func transaction<T: Sendable>(readOnly: Bool, _ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
+        try await inner.transaction(readOnly: readOnly) { session in try await body(Recorder(inner: session, store: self)) }
     }
 
     struct Recorder: SQLSession {
