@@ -125,15 +125,13 @@ public struct KDTree: Codable, Equatable, Sendable {
             let q = query[j]
             let gap = max(bounds[base + j] - q, 0, q - bounds[base + features + j])
             switch search.metric {
-            case .manhattan: sum += gap
-            case .minkowski where search.p == 1: sum += gap
+            case .manhattan, .minkowski where search.p == 1: sum += gap
             case .minkowski where search.p != 2: sum += pow(gap, search.p)
             default: sum += gap * gap
             }
         }
         switch search.metric {
-        case .manhattan: return sum
-        case .minkowski where search.p == 1: return sum
+        case .manhattan, .minkowski where search.p == 1: return sum
         case .minkowski where search.p != 2: return pow(sum, 1 / search.p)
         default: return sum.squareRoot()
         }

@@ -71,31 +71,18 @@ public struct NeighborSearch: Codable, Equatable, Sendable {
     func distance(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>) -> Double {
         let n = featureCount
         switch metric {
-        case .euclidean:
+        case .euclidean, .minkowski where p == 2:
             var sum = 0.0
             for j in 0..<n {
                 let d = a[j] - b[j]
                 sum += d * d
             }
             return sum.squareRoot()
-        case .manhattan:
+        case .manhattan, .minkowski where p == 1:
             var sum = 0.0
             for j in 0..<n { sum += abs(a[j] - b[j]) }
             return sum
         case .minkowski:
-            if p == 2 {
-                var sum = 0.0
-                for j in 0..<n {
-                    let d = a[j] - b[j]
-                    sum += d * d
-                }
-                return sum.squareRoot()
-            }
-            if p == 1 {
-                var sum = 0.0
-                for j in 0..<n { sum += abs(a[j] - b[j]) }
-                return sum
-            }
             var sum = 0.0
             for j in 0..<n { sum += pow(abs(a[j] - b[j]), p) }
             return pow(sum, 1 / p)
@@ -285,7 +272,7 @@ extension KNeighborsClassifier.Fitted: TrainedModel {
 
 extension KNeighborsClassifier: EstimatorKind {
     public static let typeName = "kNeighborsClassifier"
-    public static let summary = "k-nearest neighbours' vote (brute-force search; the training rows are kept in the artifact)"
+    public static let summary = "k-nearest neighbours' vote (k-d tree or brute-force search; the training rows are kept in the artifact)"
     public static let settingsSummary = NeighborSettings.summary
     public static let predictsClasses = true
     public static let trainingLayout = InputLayout.matrix
@@ -354,7 +341,7 @@ extension KNeighborsRegressor.Fitted: TrainedModel {
 
 extension KNeighborsRegressor: EstimatorKind {
     public static let typeName = "kNeighborsRegressor"
-    public static let summary = "the mean of the k nearest neighbours' targets (brute-force search; the training rows are kept in the artifact)"
+    public static let summary = "the mean of the k nearest neighbours' targets (k-d tree or brute-force search; the training rows are kept in the artifact)"
     public static let settingsSummary = NeighborSettings.summary
     public static let predictsClasses = false
     public static let trainingLayout = InputLayout.matrix
